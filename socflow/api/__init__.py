@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI): routes, schemas, authentication and error mapping."""

@@ -1,0 +1,1 @@
+"""The case tracker's services: alerts, cases, tasks, comments, evidence and observables."""

@@ -1,0 +1,121 @@
+"""Unit of work: one transaction, one actor, and the audit entries it writes when it commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from socflow.errors import Conflict, Issue, NotFound, ValidationFailed
+from socflow.storage import audit
+from socflow.storage.db import Database
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready form of a field value for the journal."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    return value
+
+
+def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: plain(getattr(row, name)) for name in fields}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the fields that changed, as (before, after)."""
+    changed = [key for key in after if before.get(key) != after.get(key)]
+    return {key: before.get(key) for key in changed}, {key: after[key] for key in changed}
+
+
+def require_actor(actor: str) -> str:
+    if not actor or not actor.strip():
+        raise ValidationFailed("every change needs an actor", issues=[Issue("actor", "must not be empty")])
+    return actor.strip()
+
+
+class UnitOfWork:
+    """Collects journal entries while a service changes rows; they are chained on commit."""
+
+    def __init__(self, session: Session, actor: str) -> None:
+        self.session = session
+        self.actor = require_actor(actor)
+        self.pending: list[audit.PendingEntry] = []
+
+    def record(
+        self,
+        object_type: str,
+        object_id: str,
+        action: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        self.pending.append(
+            audit.PendingEntry(
+                actor=self.actor,
+                object_type=object_type,
+                object_id=object_id,
+                action=action,
+                before=before or {},
+                after=after or {},
+                at=now(),
+            )
+        )
+
+    def get(self, model: type[Any], object_id: str, kind: str) -> Any:
+        return fetch(self.session, model, object_id, kind)
+
+
+@contextmanager
+def unit_of_work(database: Database, actor: str) -> Iterator[UnitOfWork]:
+    """Run changes and their audit entries in one transaction: both land or neither does."""
+    with database.session() as session:
+        work = UnitOfWork(session, actor)
+        yield work
+        session.flush()
+        audit.append(session, work.pending)
+
+
+def fetch(session: Session, model: type[Any], object_id: str, kind: str) -> Any:
+    row = session.get(model, object_id)
+    if row is None:
+        raise NotFound(f"{kind} {object_id!r} does not exist", details={"object": kind, "id": object_id})
+    return row
+
+
+def check_version(row: Any, expected: int | None, kind: str) -> None:
+    """Refuse a change made against an older version of the object (optimistic concurrency)."""
+    if expected is not None and row.version != expected:
+        raise Conflict(
+            f"{kind} {row.id!r} is at version {row.version}, not {expected}: it was changed meanwhile",
+            details={"current_version": row.version, "expected_version": expected},
+        )
+
+
+def clean_tags(tags: list[str] | None, path: str = "tags") -> list[str]:
+    """Tags trimmed, lower-cased, de-duplicated in order; empty or over-long tags are refused."""
+    result: list[str] = []
+    for index, tag in enumerate(tags or []):
+        value = tag.strip().lower()
+        if not value or len(value) > 100:
+            raise ValidationFailed(
+                f"{path}[{index}] must be 1 to 100 characters",
+                issues=[Issue(f"{path}[{index}]", "1 to 100 characters")],
+            )
+        if value not in result:
+            result.append(value)
+    return result

@@ -1,0 +1,1 @@
+"""Command line (Typer + Rich): serve, db, alert, case and audit commands."""

@@ -1,0 +1,1 @@
+"""Pure domain values: ids, severities, lifecycle tables, observables, audit hashing."""

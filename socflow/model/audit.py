@@ -1,0 +1,66 @@
+"""Audit journal entries and their hash chain: each entry's hash covers the hash before it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Final
+
+GENESIS_HASH: Final = "0" * 64
+_SEPARATOR: Final = "\x1f"
+
+
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON (sorted keys, no spaces) so a hash never depends on dict order."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One change: who did what to which object, when, with the fields before and after."""
+
+    seq: int
+    at: str
+    actor: str
+    object_type: str
+    object_id: str
+    action: str
+    before: str
+    after: str
+    prev_hash: str
+
+    def compute_hash(self) -> str:
+        payload = _SEPARATOR.join(
+            (
+                str(self.seq),
+                self.at,
+                self.actor,
+                self.object_type,
+                self.object_id,
+                self.action,
+                self.before,
+                self.after,
+                self.prev_hash,
+            )
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """Where verification failed: the first entry that was altered, removed or moved."""
+
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    entries: int
+    head_hash: str
+    broken: ChainBreak | None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None
