@@ -11,6 +11,7 @@ from socflow.cases.linking import LinkingService
 from socflow.cases.notes import NoteService
 from socflow.cases.observables import ObservableService
 from socflow.cases.tasks import TaskService
+from socflow.config import Settings
 from socflow.storage.db import Database
 
 
@@ -35,3 +36,9 @@ class Tracker:
             notes=NoteService(database, evidence_dir),
             observables=ObservableService(database),
         )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Tracker:
+        """Open the configured database (SQLite file in the data dir by default)."""
+        database = Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+        return cls.open(database, settings.evidence_dir)
