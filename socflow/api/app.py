@@ -1,0 +1,98 @@
+"""The FastAPI application: routes under /api/v1 behind the bearer token, problems, limits, access log."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from fastapi import Depends, FastAPI
+
+from socflow.api import (
+    routes_alerts,
+    routes_audit,
+    routes_cases,
+    routes_evidence,
+    routes_health,
+    routes_observables,
+    routes_tasks,
+)
+from socflow.api.access_log import AccessLogMiddleware
+from socflow.api.auth import current_actor
+from socflow.api.context import API_PREFIX, ApiContext, attach_context
+from socflow.api.limits import MULTIPART_OVERHEAD, BodyLimitMiddleware, RouteLimit
+from socflow.api.problems import PROBLEM_MEDIA_TYPE, UnexpectedErrorMiddleware, install_problem_handlers
+from socflow.api.schemas_common import Problem
+from socflow.cases.tracker import Tracker
+from socflow.config import Settings
+
+
+def _version() -> str:
+    # Read from the installed metadata, not `socflow.__version__`: an editable install can present
+    # `socflow` as a namespace package, whose __init__ (and so that attribute) is never run.
+    try:
+        return version("socflow")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
+
+
+# Documented on every /api/v1 operation; 422 replaces FastAPI's own validation schema.
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: _problem("Missing or invalid bearer token"),
+    404: _problem("The named object does not exist"),
+    409: _problem("Stale version, or a move the lifecycle does not allow"),
+    413: _problem("The request body is too large"),
+    422: _problem("The request is not valid; `issues` names every field"),
+}
+
+
+_API_ROUTES = (
+    routes_alerts,
+    routes_cases,
+    routes_tasks,
+    routes_observables,
+    routes_evidence,
+    routes_audit,
+)
+
+
+def create_app(settings: Settings, tracker: Tracker | None = None) -> FastAPI:
+    """Build the API; without a tracker it opens the configured database (and closes it on shutdown)."""
+    owned = tracker is None
+    active = tracker if tracker is not None else Tracker.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            active.database.dispose()
+
+    app = FastAPI(
+        title="socflow",
+        version=_version(),
+        summary="SOC workflow: alerts, cases, tasks, observables, evidence and the audit journal.",
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    token = settings.resolved_secret("api_token").encode("utf-8")
+    attach_context(app, ApiContext(settings=settings, tracker=active, token=token))
+    install_problem_handlers(app)
+    app.include_router(routes_health.router)
+    for module in _API_ROUTES:
+        # Each is included straight into the app (not via an /api/v1 router): one pass of route building.
+        app.include_router(
+            module.router, prefix=API_PREFIX, dependencies=[Depends(current_actor)], responses=_PROBLEMS
+        )
+    # Added innermost first: the access log sees every answer, including 413s and crash 500s.
+    app.add_middleware(UnexpectedErrorMiddleware)
+    upload_limit = RouteLimit(
+        "POST", routes_evidence.UPLOAD_PATH, settings.max_upload_bytes + MULTIPART_OVERHEAD
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, routes=[upload_limit])
+    app.add_middleware(AccessLogMiddleware)
+    return app

@@ -1,0 +1,91 @@
+"""API fixtures: a TestClient over the real app and tracker (migrated SQLite), and small request helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from socflow.api.app import create_app
+from socflow.cases.tracker import Tracker
+from socflow.config import Settings
+
+TOKEN = "edge-test-token-0123456789abcdefghijklmnop"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+MakeClient = Callable[..., TestClient]
+
+
+@pytest.fixture
+def api_token() -> str:
+    return TOKEN
+
+
+@pytest.fixture
+def make_client(tracker: Tracker, tmp_path: Path) -> Iterator[MakeClient]:
+    """Build a client; `auth=False` leaves out the token, keyword arguments override settings."""
+    opened: list[TestClient] = []
+
+    def make(*, auth: bool = True, **overrides: Any) -> TestClient:
+        settings = Settings(data_dir=tmp_path, api_token=TOKEN, **overrides)
+        client = TestClient(create_app(settings, tracker), headers=AUTH if auth else None)
+        opened.append(client.__enter__())
+        return client
+
+    yield make
+    for client in opened:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: MakeClient) -> TestClient:
+    return make_client()
+
+
+@pytest.fixture
+def anonymous(make_client: MakeClient) -> TestClient:
+    return make_client(auth=False)
+
+
+@pytest.fixture
+def post_alert(client: TestClient) -> Callable[..., dict[str, Any]]:
+    counter = iter(range(1, 1_000_000))
+
+    def post(**fields: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "source": "edr",
+            "source_ref": f"ref-{next(counter)}",
+            "title": "Suspicious process",
+            "severity": "medium",
+            **fields,
+        }
+        response = client.post("/api/v1/alerts", json=body)
+        assert response.status_code in (200, 201), response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    return post
+
+
+@pytest.fixture
+def post_case(client: TestClient) -> Callable[..., dict[str, Any]]:
+    def post(**fields: Any) -> dict[str, Any]:
+        response = client.post("/api/v1/cases", json={"title": "Investigate host", **fields})
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    return post
+
+
+def issue_paths(response: Any) -> list[str]:
+    return [issue["path"] for issue in response.json().get("issues", [])]
+
+
+@pytest.fixture
+def paths_of() -> Callable[[Any], list[str]]:
+    """The `path` of every issue in a problem response."""
+    return issue_paths
