@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tomllib
 from pathlib import Path
 from typing import Literal
 
@@ -53,7 +54,10 @@ class Settings(BaseSettings):
             path = Path(config_file)
             if not path.is_file():
                 raise ConfigError(f"invalid setting {_ENV_PREFIX}CONFIG: no such file {path}")
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+            try:
+                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"invalid setting {_ENV_PREFIX}CONFIG: cannot read {path}: {exc}") from None
         return tuple(sources)
 
     @field_validator("log_level", mode="before")
@@ -98,9 +102,19 @@ class Settings(BaseSettings):
             return path.read_text(encoding="utf-8").strip()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         value = secrets.token_urlsafe(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(value + "\n")
+        # Write a private temporary file, then link it into place: the link either publishes a
+        # complete secret or fails because another process (a second worker starting) got there
+        # first, whose secret is then the one everybody uses.
+        temp = path.with_name(f".{name}.{secrets.token_hex(8)}")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(value + "\n")
+            os.link(temp, path)
+        except FileExistsError:
+            return path.read_text(encoding="utf-8").strip()
+        finally:
+            temp.unlink(missing_ok=True)
         return value
 
 

@@ -11,7 +11,17 @@ from sqlalchemy import select
 
 from socflow.cases.listing import ListQuery, SortField, apply_common, sort_column
 from socflow.cases.observables import ObservableInput, parse_observables, sight
-from socflow.cases.uow import UnitOfWork, check_version, clean_tags, diff, fetch, now, snapshot, unit_of_work
+from socflow.cases.uow import (
+    UnitOfWork,
+    check_version,
+    clean_tags,
+    diff,
+    fetch,
+    now,
+    require_aware,
+    snapshot,
+    unit_of_work,
+)
 from socflow.errors import Issue, ValidationFailed
 from socflow.model.ids import new_id
 from socflow.model.lifecycle import AlertStatus, check_alert_transition
@@ -73,7 +83,7 @@ def _check_text(value: str, path: str, limit: int) -> None:
 
 def link_observables(work: UnitOfWork, row: AlertRow, items: Sequence[ObservableInput]) -> None:
     linked = {link.observable_id for link in row.observable_links}
-    for item in items:
+    for item in sorted(items, key=lambda entry: (entry.type, entry.value)):  # one lock order: no deadlock
         observable = sight(work, item)
         if observable.id not in linked:
             row.observable_links.append(
@@ -94,15 +104,17 @@ class AlertService:
         observables = parse_observables(data.observables)
         tags = clean_tags(list(data.tags))
         stamp = now()
-        first_seen = data.first_seen or stamp
-        last_seen = data.last_seen or first_seen
+        first_seen = require_aware(data.first_seen, "first_seen") or stamp
+        last_seen = require_aware(data.last_seen, "last_seen") or first_seen
         if last_seen < first_seen:
             raise ValidationFailed(
                 "last_seen is before first_seen", issues=[Issue("last_seen", "before first_seen")]
             )
         with unit_of_work(self.database, actor) as work:
             row = work.session.execute(
-                select(AlertRow).where(AlertRow.source == data.source, AlertRow.source_ref == data.source_ref)
+                select(AlertRow)
+                .where(AlertRow.source == data.source, AlertRow.source_ref == data.source_ref)
+                .with_for_update()  # a repeated send waits for the one in flight, then counts on top of it
             ).scalar_one_or_none()
             if row is None:
                 row = AlertRow(
@@ -120,9 +132,11 @@ class AlertService:
                     first_seen=first_seen,
                     last_seen=last_seen,
                     count=1,
+                    case_id=None,
                     created_at=stamp,
                     updated_at=stamp,
                     tag_rows=[AlertTagRow(tag=tag) for tag in tags],
+                    observable_links=[],  # set, not defaulted: the returned row is read after its session
                 )
                 work.session.add(row)
                 link_observables(work, row, observables)

@@ -10,7 +10,17 @@ from sqlalchemy import select
 
 from socflow.cases.listing import ListQuery, SortField, apply_common, sort_column
 from socflow.cases.observables import ObservableInput, case_counts, parse_observables, sight
-from socflow.cases.uow import UnitOfWork, check_version, clean_tags, diff, fetch, now, snapshot, unit_of_work
+from socflow.cases.uow import (
+    UnitOfWork,
+    check_version,
+    clean_tags,
+    diff,
+    fetch,
+    now,
+    parse_enum,
+    snapshot,
+    unit_of_work,
+)
 from socflow.errors import Issue, ValidationFailed
 from socflow.model.ids import new_id
 from socflow.model.lifecycle import INCIDENT_STATUSES, CaseStatus, Resolution, check_case_transition
@@ -69,25 +79,30 @@ def audit_view(row: CaseRow) -> dict[str, Any]:
 
 
 def check_title(title: str) -> None:
-    if not title.strip() or len(title) > 500:
+    if not isinstance(title, str) or not title.strip() or len(title) > 500:
         raise ValidationFailed(
             "title must be 1 to 500 characters", issues=[Issue("title", "1 to 500 characters")]
         )
 
 
 def check_tier(tier: int, path: str = "tier") -> None:
-    if not MIN_TIER <= tier <= MAX_TIER:
+    if not isinstance(tier, int) or isinstance(tier, bool) or not MIN_TIER <= tier <= MAX_TIER:
         raise ValidationFailed(f"{path} must be 1, 2 or 3", issues=[Issue(path, "1, 2 or 3")])
 
 
+def check_assignee(assignee: str | None) -> None:
+    if assignee is not None and (not assignee.strip() or len(assignee) > 200):
+        raise ValidationFailed("assignee must be 1 to 200 characters", issues=[Issue("assignee", "1 to 200")])
+
+
 def check_priority(priority: int) -> None:
-    if not 1 <= priority <= 4:
+    if not isinstance(priority, int) or isinstance(priority, bool) or not 1 <= priority <= 4:
         raise ValidationFailed("priority must be 1 (highest) to 4", issues=[Issue("priority", "1 to 4")])
 
 
 def link_case_observables(work: UnitOfWork, row: CaseRow, items: Sequence[ObservableInput]) -> None:
     linked = {link.observable_id for link in row.observable_links}
-    for item in items:
+    for item in sorted(items, key=lambda entry: (entry.type, entry.value)):  # one lock order: no deadlock
         observable = sight(work, item)
         if observable.id not in linked:
             row.observable_links.append(
@@ -101,6 +116,7 @@ def new_case_row(work: UnitOfWork, data: CaseInput) -> CaseRow:
     """Validate `data` and add a new case row (with its audit entry) to the unit of work."""
     check_title(data.title)
     check_tier(data.tier)
+    check_assignee(data.assignee)  # the column holds 200 characters; PostgreSQL would refuse more late
     priority = data.priority if data.priority is not None else _PRIORITY_FOR[data.severity]
     check_priority(priority)
     stamp = now()
@@ -116,10 +132,15 @@ def new_case_row(work: UnitOfWork, data: CaseInput) -> CaseRow:
         status=str(CaseStatus.NEW),
         tlp=str(data.tlp),
         pap=str(data.pap),
+        resolution=None,
+        merged_into_id=None,
         created_by=work.actor,
         created_at=stamp,
         updated_at=stamp,
+        incident_confirmed_at=None,
+        closed_at=None,
         tag_rows=[CaseTagRow(tag=t) for t in clean_tags(list(data.tags))],
+        observable_links=[],  # set, not defaulted: the returned row is read after its session
     )
     work.session.add(row)
     work.record("case", row.id, "created", after=audit_view(row))
@@ -208,15 +229,15 @@ class CaseService:
             if "description" in changes:
                 row.description = changes["description"]
             if "severity" in changes:
-                severity = Severity(changes["severity"])
+                severity = parse_enum(Severity, changes["severity"], "severity")
                 row.severity, row.severity_rank = str(severity), severity.rank
             if "priority" in changes:
                 check_priority(changes["priority"])
                 row.priority = changes["priority"]
             if "tlp" in changes:
-                row.tlp = str(TLP(changes["tlp"]))
+                row.tlp = str(parse_enum(TLP, changes["tlp"], "tlp"))
             if "pap" in changes:
-                row.pap = str(PAP(changes["pap"]))
+                row.pap = str(parse_enum(PAP, changes["pap"], "pap"))
             drop = set(clean_tags(list(remove_tags), "remove_tags"))
             row.tag_rows = [tag for tag in row.tag_rows if tag.tag not in drop]
             known = set(case_tags(row))
@@ -259,17 +280,14 @@ class CaseService:
             stamp = now()
             if to in INCIDENT_STATUSES and row.incident_confirmed_at is None:
                 row.incident_confirmed_at = stamp
-            row.closed_at = stamp if to is CaseStatus.CLOSED else None
+            row.closed_at = stamp if to == CaseStatus.CLOSED else None
             self._touch(work, row, before, "transitioned", reason=reason)
             return row
 
     def assign(
         self, actor: str, case_id: str, assignee: str | None, *, expected_version: int | None = None
     ) -> CaseRow:
-        if assignee is not None and (not assignee.strip() or len(assignee) > 200):
-            raise ValidationFailed(
-                "assignee must be 1 to 200 characters", issues=[Issue("assignee", "1 to 200")]
-            )
+        check_assignee(assignee)
         with unit_of_work(self.database, actor) as work:
             row: CaseRow = work.get(CaseRow, case_id, "case")
             check_version(row, expected_version, "case")

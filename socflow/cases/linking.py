@@ -132,11 +132,11 @@ class LinkingService:
             raise Conflict(f"case {merged.id!r} was already merged into {merged.merged_into_id!r}")
         session = work.session
         moved: dict[str, list[str]] = {}
-        for model, key in (
-            (AlertRow, "alerts"),
-            (TaskRow, "tasks"),
-            (CommentRow, "comments"),
-            (EvidenceRow, "evidence"),
+        for model, key, kind in (
+            (AlertRow, "alerts", "alert"),
+            (TaskRow, "tasks", "task"),
+            (CommentRow, "comments", "comment"),
+            (EvidenceRow, "evidence", "evidence"),
         ):
             ids = list(session.execute(select(model.id).where(model.case_id == merged.id)).scalars())
             if ids:
@@ -145,6 +145,10 @@ class LinkingService:
                     execution_options={"synchronize_session": False},
                 )
                 moved[key] = ids
+            for object_id in ids:  # each object's own history shows the move, not only the survivor's
+                work.record(
+                    kind, object_id, "moved_to_case", {"case_id": merged.id}, {"case_id": survivor.id}
+                )
         known = {link.observable_id for link in survivor.observable_links}
         for link in merged.observable_links:
             if link.observable_id not in known:

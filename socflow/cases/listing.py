@@ -40,6 +40,10 @@ class ListQuery:
 
 
 def check_range(query: ListQuery) -> None:
+    for path in ("created_from", "created_to"):
+        value = getattr(query, path)
+        if value is not None and value.tzinfo is None:  # refused here, not deep in the driver
+            raise ValidationFailed(f"{path} needs a time zone", issues=[Issue(path, "needs a time zone")])
     if query.created_from and query.created_to and query.created_from > query.created_to:
         raise ValidationFailed(
             "created_from is after created_to", issues=[Issue("created_from", "must not be after created_to")]
@@ -82,6 +86,6 @@ def sort_column(
     except KeyError:
         names = ", ".join(sorted(columns))
         raise ValidationFailed(
-            f"{kind}s cannot be sorted by {query.sort!r}; choose one of: {names}",
+            f"{kind}s cannot be sorted by {str(query.sort)!r}; choose one of: {names}",
             issues=[Issue("sort", f"one of: {names}")],
         ) from None

@@ -91,6 +91,10 @@ class NoteService:
             raise ValidationFailed(
                 "filename must be 1 to 500 characters", issues=[Issue("filename", "invalid")]
             )
+        if len(content_type) > 200:  # the column's size; PostgreSQL would refuse it only at insert
+            raise ValidationFailed(
+                "content_type must be at most 200 characters", issues=[Issue("content_type", "too long")]
+            )
         with self.database.session(write=False) as session:
             fetch(session, CaseRow, case_id, "case")
         sha256, size = self._store(chunks, max_bytes)

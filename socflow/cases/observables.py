@@ -44,11 +44,27 @@ def parse_observables(raw: Sequence[ObservableInput], path: str = "observables")
     return result
 
 
+def _created_here(work: UnitOfWork, item: ObservableInput) -> ObservableRow | None:
+    """The observable this unit of work created and has not flushed yet, if it is this one."""
+    for pending in work.session.new:
+        if isinstance(pending, ObservableRow) and pending.type == item.type and pending.value == item.value:
+            return pending
+    return None
+
+
 def sight(work: UnitOfWork, item: ObservableInput) -> ObservableRow:
     """Find or create the observable and count one more sighting of it."""
-    row = work.session.execute(
-        select(ObservableRow).where(ObservableRow.type == item.type, ObservableRow.value == item.value)
-    ).scalar_one_or_none()
+    stored = (
+        select(ObservableRow)
+        .where(ObservableRow.type == item.type, ObservableRow.value == item.value)
+        .with_for_update()  # concurrent sightings wait for each other instead of failing on the version
+    )
+    row = _created_here(work, item)
+    if row is None:
+        # Without autoflush: the unit of work flushes once when it ends instead of before every
+        # observable (a flush costs more than the query); only rows it created are still unflushed.
+        with work.session.no_autoflush:
+            row = work.session.execute(stored).scalar_one_or_none()
     stamp = now()
     if row is None:
         row = ObservableRow(

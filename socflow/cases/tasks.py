@@ -9,7 +9,16 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from socflow.cases.uow import check_version, diff, fetch, now, snapshot, unit_of_work
+from socflow.cases.uow import (
+    check_version,
+    diff,
+    fetch,
+    now,
+    parse_enum,
+    require_aware,
+    snapshot,
+    unit_of_work,
+)
 from socflow.errors import Issue, ValidationFailed
 from socflow.model.ids import new_id
 from socflow.model.lifecycle import TaskStatus, check_task_transition
@@ -53,12 +62,22 @@ def _title(title: str) -> str:
     return title.strip()
 
 
+def _assignee(assignee: str | None) -> str | None:
+    """None or "" leaves the task unassigned; a name is 1 to 200 characters (the column's size)."""
+    if not assignee:
+        return None
+    if not assignee.strip() or len(assignee.strip()) > 200:
+        raise ValidationFailed("assignee must be 1 to 200 characters", issues=[Issue("assignee", "1 to 200")])
+    return assignee.strip()
+
+
 class TaskService:
     def __init__(self, database: Database) -> None:
         self.database = database
 
     def create(self, actor: str, case_id: str, data: TaskInput) -> TaskRow:
-        title, checklist = _title(data.title), _checklist(data.checklist)
+        title, checklist, assignee = _title(data.title), _checklist(data.checklist), _assignee(data.assignee)
+        require_aware(data.due_at, "due_at")
         with unit_of_work(self.database, actor) as work:
             case: CaseRow = work.get(CaseRow, case_id, "case")
             position = work.session.execute(
@@ -72,11 +91,12 @@ class TaskService:
                 title=title,
                 instructions=data.instructions,
                 checklist=checklist,
-                assignee=data.assignee,
+                assignee=assignee,
                 status=str(TaskStatus.OPEN),
                 due_at=data.due_at,
                 created_at=stamp,
                 updated_at=stamp,
+                completed_at=None,  # set, not defaulted: the returned row is read after its session
             )
             work.session.add(row)
             work.record("task", row.id, "created", after=snapshot(row, AUDITED))
@@ -120,11 +140,11 @@ class TaskService:
             if "checklist" in changes:
                 row.checklist = _checklist(changes["checklist"])
             if "assignee" in changes:
-                row.assignee = changes["assignee"] or None
+                row.assignee = _assignee(changes["assignee"])
             if "due_at" in changes:
-                row.due_at = changes["due_at"]
+                row.due_at = require_aware(changes["due_at"], "due_at")
             if "status" in changes:
-                target = TaskStatus(changes["status"])
+                target = parse_enum(TaskStatus, changes["status"], "status")
                 if target != row.status:
                     check_task_transition(TaskStatus(row.status), target)
                     row.status = str(target)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -42,10 +42,39 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any],
     return {key: before.get(key) for key in changed}, {key: after[key] for key in changed}
 
 
+MAX_ACTOR = 200  # the size of the actor columns (audit_entries.actor, cases.created_by, ...)
+
+EnumT = TypeVar("EnumT", bound=Enum)
+
+
 def require_actor(actor: str) -> str:
     if not actor or not actor.strip():
         raise ValidationFailed("every change needs an actor", issues=[Issue("actor", "must not be empty")])
+    if len(actor.strip()) > MAX_ACTOR:
+        raise ValidationFailed(
+            f"actor must be at most {MAX_ACTOR} characters", issues=[Issue("actor", f"1 to {MAX_ACTOR}")]
+        )
     return actor.strip()
+
+
+def require_aware(value: datetime | None, path: str) -> datetime | None:
+    """Refuse a naive time here, with its path, rather than deep in the database driver."""
+    if value is not None and value.tzinfo is None:
+        raise ValidationFailed(
+            f"{path} needs a time zone", issues=[Issue(path, "a time without a zone is ambiguous")]
+        )
+    return value
+
+
+def parse_enum(kind: type[EnumT], value: Any, path: str) -> EnumT:
+    """`kind(value)`, refused as ValidationFailed naming `path` and the accepted names."""
+    try:
+        return kind(value)
+    except ValueError:
+        names = ", ".join(str(member.value) for member in kind)
+        raise ValidationFailed(
+            f"{path} must be one of: {names}", issues=[Issue(path, f"one of: {names}")]
+        ) from None
 
 
 class UnitOfWork:
@@ -77,7 +106,12 @@ class UnitOfWork:
         )
 
     def get(self, model: type[Any], object_id: str, kind: str) -> Any:
-        return fetch(self.session, model, object_id, kind)
+        """Load a row this unit of work will change, locked until it commits.
+
+        The lock makes a concurrent writer on PostgreSQL wait and then read the committed row, instead
+        of both changing the same version and one failing; SQLite writers are already serialised.
+        """
+        return fetch(self.session, model, object_id, kind, lock=True)
 
 
 @contextmanager
@@ -90,8 +124,8 @@ def unit_of_work(database: Database, actor: str) -> Iterator[UnitOfWork]:
         audit.append(session, work.pending)
 
 
-def fetch(session: Session, model: type[Any], object_id: str, kind: str) -> Any:
-    row = session.get(model, object_id)
+def fetch(session: Session, model: type[Any], object_id: str, kind: str, *, lock: bool = False) -> Any:
+    row = session.get(model, object_id, with_for_update=lock or None)
     if row is None:
         raise NotFound(f"{kind} {object_id!r} does not exist", details={"object": kind, "id": object_id})
     return row

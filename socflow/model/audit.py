@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 GENESIS_HASH: Final = "0" * 64
-_SEPARATOR: Final = "\x1f"
 
 
 def canonical_json(value: Any) -> str:
@@ -31,9 +30,11 @@ class AuditEntry:
     prev_hash: str
 
     def compute_hash(self) -> str:
-        payload = _SEPARATOR.join(
-            (
-                str(self.seq),
+        # A JSON array, not a separator join: a separator inside a field (an actor name, say) could
+        # otherwise move a field boundary and leave the hash unchanged.
+        payload = canonical_json(
+            [
+                self.seq,
                 self.at,
                 self.actor,
                 self.object_type,
@@ -42,7 +43,7 @@ class AuditEntry:
                 self.before,
                 self.after,
                 self.prev_hash,
-            )
+            ]
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

@@ -92,6 +92,9 @@ TASK_TRANSITIONS: Final[Mapping[TaskStatus, frozenset[TaskStatus]]] = MappingPro
 
 
 def _refuse(kind: str, current: str, target: str, allowed: list[str]) -> InvalidTransition:
+    # str() first: the repr of a StrEnum member is "<CaseStatus.NEW: 'new'>", not a status name.
+    current, target = str(current), str(target)
+    allowed = [str(name) for name in allowed]
     allowed_text = ", ".join(allowed) or "none"
     return InvalidTransition(
         f"cannot move {kind} from {current!r} to {target!r}; allowed from {current!r}: {allowed_text}",
@@ -103,6 +106,13 @@ def check_case_transition(
     current: CaseStatus, target: CaseStatus, resolution: Resolution | None
 ) -> Resolution | None:
     """Validate a case move; return the resolution the case carries afterwards (None unless closed)."""
+    # Coerce: a plain "closed" compares equal to the member but is not it, and must not skip the rules.
+    try:
+        current, target = CaseStatus(current), CaseStatus(target)
+    except ValueError:
+        raise ValidationFailed(
+            f"unknown case status {target!r}", issues=[ErrorIssue("status", "not a case status")]
+        ) from None
     moves = CASE_TRANSITIONS[current]
     if target not in moves:
         raise _refuse("case", current, target, [str(s) for s in moves])
@@ -111,7 +121,7 @@ def check_case_transition(
         if resolution is not None:
             raise ValidationFailed(
                 "a resolution is only given when closing a case",
-                issues=[ErrorIssue("resolution", f"not accepted when moving to {target!r}")],
+                issues=[ErrorIssue("resolution", f"not accepted when moving to {str(target)!r}")],
             )
         return None
     if resolution is None and accepted == _INCIDENT:
@@ -119,10 +129,10 @@ def check_case_transition(
     if resolution is None or resolution not in accepted:
         names = ", ".join(sorted(accepted))
         raise ValidationFailed(
-            f"closing a case from {current!r} needs a resolution, one of: {names}",
+            f"closing a case from {str(current)!r} needs a resolution, one of: {names}",
             issues=[ErrorIssue("resolution", f"must be one of: {names}")],
         )
-    return resolution
+    return Resolution(resolution)
 
 
 def check_alert_transition(current: AlertStatus, target: AlertStatus) -> None:

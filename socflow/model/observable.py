@@ -27,6 +27,7 @@ class ObservableType(StrEnum):
     PROCESS = "process"
 
 
+MAX_VALUE_LENGTH: Final = 2048
 _HEX_LENGTH: Final = {ObservableType.MD5: 32, ObservableType.SHA1: 40, ObservableType.SHA256: 64}
 _HEX = re.compile(r"^[0-9a-f]+$")
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
@@ -60,10 +61,9 @@ def _domain(value: str) -> str:
 
 def _url(value: str) -> str:
     parts = urlsplit(value.strip())
-    if not parts.scheme or not parts.netloc:
+    if not parts.scheme or not parts.hostname:  # netloc alone lets "http://user@/" or "http://:80/" in
         raise ValueError("a URL needs a scheme and a host")
-    host = parts.hostname or ""
-    netloc = host.lower()
+    netloc = parts.hostname.lower()
     if ":" in netloc:
         netloc = f"[{netloc}]"
     if parts.port is not None:
@@ -133,7 +133,11 @@ def canonical_value(kind: ObservableType, value: str, *, path: str = "value") ->
     if not value or not value.strip():
         raise ValidationFailed(f"{path} must not be empty", issues=[Issue(path, "must not be empty")])
     try:
-        return _CANONICALIZERS[kind](value)
+        canonical = _CANONICALIZERS[kind](value)
     except ValueError as exc:
         message = f"{value!r} is not a valid {kind}: {exc}"
         raise ValidationFailed(message, issues=[Issue(path, message)]) from None
+    if len(canonical) > MAX_VALUE_LENGTH:  # the stored column's size; PostgreSQL would refuse it late
+        message = f"a {kind} value is at most {MAX_VALUE_LENGTH} characters"
+        raise ValidationFailed(message, issues=[Issue(path, message)])
+    return canonical
