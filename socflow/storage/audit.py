@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from socflow.model.audit import GENESIS_HASH, AuditEntry, ChainBreak, ChainReport, canonical_json
@@ -32,13 +33,17 @@ class PendingEntry:
 
 
 def _locked_head(session: Session) -> AuditHeadRow:
-    head = session.execute(
-        select(AuditHeadRow).where(AuditHeadRow.id == _HEAD_ID).with_for_update()
-    ).scalar_one_or_none()
+    locked = select(AuditHeadRow).where(AuditHeadRow.id == _HEAD_ID).with_for_update()
+    head = session.execute(locked).scalar_one_or_none()
     if head is None:
-        head = AuditHeadRow(id=_HEAD_ID, seq=0, hash=GENESIS_HASH)
-        session.add(head)
-        session.flush()
+        # The first entry ever: concurrent writers may all find no head. Create it in a savepoint;
+        # the losers' inserts fail on the key, and they then lock the head the winner created.
+        try:
+            with session.begin_nested():
+                session.add(AuditHeadRow(id=_HEAD_ID, seq=0, hash=GENESIS_HASH))
+        except IntegrityError:
+            pass
+        head = session.execute(locked).scalar_one()
     return head
 
 
@@ -71,21 +76,8 @@ def append(session: Session, pending: Sequence[PendingEntry]) -> list[AuditEntry
     return written
 
 
-def _row_entry(row: Any) -> AuditEntry:
-    return AuditEntry(
-        seq=row.seq,
-        at=row.at,
-        actor=row.actor,
-        object_type=row.object_type,
-        object_id=row.object_id,
-        action=row.action,
-        before=row.before,
-        after=row.after,
-        prev_hash=row.prev_hash,
-    )
-
-
 def _stream(database: Database, batch: int) -> Iterator[Sequence[Any]]:
+    """The journal in order, `batch` rows at a time; a row is the entry's fields in order, then its hash."""
     table = AuditEntryRow.__table__
     columns = [table.c[name] for name in (*AuditEntry.__dataclass_fields__, "hash")]
     last = 0
@@ -97,7 +89,7 @@ def _stream(database: Database, batch: int) -> Iterator[Sequence[Any]]:
             if not rows:
                 return
             yield rows
-            last = rows[-1].seq
+            last = rows[-1][0]
 
 
 def verify(database: Database, *, batch: int = VERIFY_BATCH) -> ChainReport:
@@ -105,17 +97,18 @@ def verify(database: Database, *, batch: int = VERIFY_BATCH) -> ChainReport:
     expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
     for rows in _stream(database, batch):
         for row in rows:
+            # By position, not by name: reading a row's fields by name cost more than hashing them.
+            entry, stored_hash = AuditEntry(*row[:-1]), row[-1]
             count += 1
-            if row.seq != expected_seq:
-                reason = f"entry {expected_seq} is missing (next stored entry is {row.seq})"
+            if entry.seq != expected_seq:
+                reason = f"entry {expected_seq} is missing (next stored entry is {entry.seq})"
                 return ChainReport(count, prev_hash, ChainBreak(expected_seq, reason))
-            if row.prev_hash != prev_hash:
+            if entry.prev_hash != prev_hash:
                 reason = "entry does not follow the one before it (removed, reordered or rewritten)"
-                return ChainReport(count, prev_hash, ChainBreak(row.seq, reason))
-            actual = _row_entry(row).compute_hash()
-            if actual != row.hash:
-                return ChainReport(count, prev_hash, ChainBreak(row.seq, "entry content was altered"))
-            prev_hash, expected_seq = row.hash, expected_seq + 1
+                return ChainReport(count, prev_hash, ChainBreak(entry.seq, reason))
+            if entry.compute_hash() != stored_hash:
+                return ChainReport(count, prev_hash, ChainBreak(entry.seq, "entry content was altered"))
+            prev_hash, expected_seq = stored_hash, expected_seq + 1
     with database.session(write=False) as session:
         head = session.get(AuditHeadRow, _HEAD_ID)
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)

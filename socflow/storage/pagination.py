@@ -32,7 +32,7 @@ def _encode(value: Any, row_id: str, sort: str, descending: bool) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(cursor: str, sort: str, descending: bool, is_time: bool) -> tuple[Any, str]:
+def _decode(cursor: str, sort: str, descending: bool, value_type: type) -> tuple[Any, str]:
     bad = ValidationFailed("cursor is not valid for this listing", issues=[Issue("cursor", "not valid")])
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
@@ -43,11 +43,16 @@ def _decode(cursor: str, sort: str, descending: bool, is_time: bool) -> tuple[An
         raise ValidationFailed(
             "cursor was made for another sort order", issues=[Issue("cursor", "sort or order changed")]
         )
-    if is_time:
+    # Check the value's type here: a forged cursor must be refused, not fail inside the driver.
+    if value_type is datetime:
         try:
             value = datetime.fromisoformat(value)
         except (TypeError, ValueError):
             raise bad from None
+        if value.tzinfo is None:
+            raise bad
+    elif not isinstance(value, value_type) or isinstance(value, bool):
+        raise bad
     return value, row_id
 
 
@@ -72,7 +77,8 @@ def paginate(
     )
     key = tuple_(sort_column, id_column)
     if cursor:
-        value, row_id = _decode(cursor, sort_name, descending, is_time)
+        value_type = datetime if is_time else sort_column.type.python_type
+        value, row_id = _decode(cursor, sort_name, descending, value_type)
         # Bind through the columns' own types so UTCDateTime converts the cursor's time like a stored one.
         bound = tuple_(literal(value, sort_column.type), literal(row_id, id_column.type))
         stmt = stmt.where(key < bound if descending else key > bound)

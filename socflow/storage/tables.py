@@ -127,6 +127,11 @@ class CaseRow(Base):
         Index("ix_cases_severity_created", "severity_rank", "created_at", "id"),
         Index("ix_cases_priority_created", "priority", "created_at", "id"),
         Index("ix_cases_tier_created", "tier", "created_at", "id"),
+        # Listings page by (sort column, id): each sort needs an index in exactly that order, or every
+        # page sorts all matching rows. The *_created indexes above serve filters, not these sorts.
+        Index("ix_cases_priority", "priority", "id"),
+        Index("ix_cases_severity", "severity_rank", "id"),
+        Index("ix_cases_assignee_updated", "assignee", "updated_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
