@@ -1,0 +1,1 @@
+"""Parsing and normalization: every supported log format to one ECS document with canonical values."""

@@ -1,0 +1,105 @@
+"""Building ECS documents: dotted-path setters, related.* bookkeeping, and the canonical field setters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from socflow.normalize import canonical
+
+ECSDocument = dict[str, Any]
+
+
+def put(doc: ECSDocument, path: str, value: Any) -> None:
+    """Set `a.b.c` in a nested document; None and empty strings are not written."""
+    if value is None or value == "":
+        return
+    node = doc
+    *parents, leaf = path.split(".")
+    for key in parents:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = node[key] = {}
+        node = child
+    node[leaf] = value
+
+
+def get(doc: ECSDocument, path: str) -> Any:
+    node: Any = doc
+    for key in path.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def add_related(doc: ECSDocument, kind: str, value: str | None) -> None:
+    """Append to related.ip / related.user / related.hosts / related.hash once."""
+    if not value:
+        return
+    values = doc.setdefault("related", {}).setdefault(kind, [])
+    if value not in values:
+        values.append(value)
+
+
+def put_ip(doc: ECSDocument, path: str, value: str | None) -> bool:
+    """Canonical IP at `path` (and in related.ip); False, and nothing written, when it isn't an IP."""
+    if not value or value == "-":
+        return False
+    try:
+        text = canonical.ip(value)
+    except ValueError:
+        return False
+    put(doc, path, text)
+    add_related(doc, "ip", text)
+    return True
+
+
+def put_host(doc: ECSDocument, prefix: str, value: str | None) -> None:
+    """host.name + host.domain (or observer.* etc.) from any host spelling; IPs go to `<prefix>.ip`."""
+    if not value or value == "-":
+        return
+    try:
+        address = canonical.ip(value)
+    except ValueError:
+        parsed = canonical.host(value)
+        put(doc, f"{prefix}.name", parsed.name)
+        put(doc, f"{prefix}.domain", parsed.domain)
+        add_related(doc, "hosts", parsed.name)
+        return
+    current = get(doc, f"{prefix}.ip")
+    if current is None:
+        put(doc, f"{prefix}.ip", address)
+    add_related(doc, "ip", address)
+
+
+def put_user(doc: ECSDocument, prefix: str, value: str | None) -> None:
+    """`<prefix>.name` and `<prefix>.domain` (prefix "user", "source.user", ...) from any spelling."""
+    if not value or value == "-":
+        return
+    parsed = canonical.user(value)
+    put(doc, f"{prefix}.name", parsed.name)
+    put(doc, f"{prefix}.domain", parsed.domain)
+    add_related(doc, "user", parsed.name)
+
+
+def put_mac(doc: ECSDocument, path: str, value: str | None) -> None:
+    if not value:
+        return
+    try:
+        put(doc, path, canonical.mac(value))
+    except ValueError:
+        return
+
+
+def put_port(doc: ECSDocument, path: str, value: str | int | None) -> None:
+    try:
+        number = int(value) if value not in (None, "", "-") else None
+    except (TypeError, ValueError):
+        return
+    if number is not None and 0 <= number <= 65535:
+        put(doc, path, number)
+
+
+def put_time(doc: ECSDocument, moment: datetime) -> None:
+    doc["@timestamp"] = canonical.to_utc(moment).isoformat().replace("+00:00", "Z")
