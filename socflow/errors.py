@@ -68,6 +68,12 @@ class Conflict(SocflowError):
     exit_code = 75  # EX_TEMPFAIL
 
 
+class DuplicateKey(Conflict):
+    """A concurrent writer stored the same unique key first; retrying the whole change may succeed."""
+
+    code = "duplicate_key"
+
+
 class InvalidTransition(Conflict):
     """A lifecycle move that the transition table does not allow from the current status."""
 
@@ -104,6 +110,14 @@ class StorageError(SocflowError):
     code = "storage_error"
     http_status = 503
     exit_code = 74  # EX_IOERR
+
+
+class EvidenceAltered(SocflowError):
+    """A stored evidence file no longer has the hash recorded when it was added."""
+
+    code = "evidence_altered"
+    http_status = 500
+    exit_code = 2
 
 
 class AuditChainBroken(SocflowError):

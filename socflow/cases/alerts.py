@@ -22,7 +22,7 @@ from socflow.cases.uow import (
     snapshot,
     unit_of_work,
 )
-from socflow.errors import Issue, ValidationFailed
+from socflow.errors import DuplicateKey, Issue, ValidationFailed
 from socflow.model.ids import new_id
 from socflow.model.lifecycle import AlertStatus, check_alert_transition
 from socflow.model.severity import PAP, TLP, Severity
@@ -110,6 +110,23 @@ class AlertService:
             raise ValidationFailed(
                 "last_seen is before first_seen", issues=[Issue("last_seen", "before first_seen")]
             )
+        try:
+            return self._store(actor, data, observables, tags, stamp, first_seen, last_seen)
+        except DuplicateKey:
+            # Another writer created the same alert (or one of its observables) at the same instant;
+            # on PostgreSQL our insert lost the race. Once more, and it finds their row and updates it.
+            return self._store(actor, data, observables, tags, stamp, first_seen, last_seen)
+
+    def _store(
+        self,
+        actor: str,
+        data: AlertInput,
+        observables: Sequence[ObservableInput],
+        tags: list[str],
+        stamp: datetime,
+        first_seen: datetime,
+        last_seen: datetime,
+    ) -> tuple[AlertRow, bool]:
         with unit_of_work(self.database, actor) as work:
             row = work.session.execute(
                 select(AlertRow)

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from socflow.cases.uow import fetch, now, snapshot, unit_of_work
-from socflow.errors import Issue, NotFound, PayloadTooLarge, ValidationFailed
+from socflow.errors import EvidenceAltered, Issue, NotFound, PayloadTooLarge, ValidationFailed
 from socflow.model.ids import new_id
 from socflow.storage.db import Database
 from socflow.storage.tables import CaseRow, CommentRow, EvidenceRow
@@ -133,4 +133,14 @@ class NoteService:
         path = self.path_for(row.sha256)
         if not path.is_file():
             raise NotFound(f"the file of evidence {evidence_id!r} is missing from the evidence store")
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+        if digest.hexdigest() != row.sha256 or path.stat().st_size != row.size:
+            # Chain of custody: never hand out bytes that differ from what was recorded.
+            raise EvidenceAltered(
+                f"the stored file of evidence {evidence_id!r} no longer matches its recorded SHA-256",
+                details={"evidence_id": evidence_id, "sha256": row.sha256},
+            )
         return row, path

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from socflow.errors import Conflict, SocflowError, StorageError
+from socflow.errors import Conflict, DuplicateKey, SocflowError, StorageError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_RECYCLE_S = 3600
@@ -100,7 +100,7 @@ class Database:
             raise Conflict("the object was changed by someone else meanwhile; reload and retry") from None
         except IntegrityError as exc:
             session.rollback()
-            raise Conflict(f"the change conflicts with stored data: {exc.orig}") from None
+            raise DuplicateKey(f"the change conflicts with stored data: {exc.orig}") from None
         except (OperationalError, DBAPIError) as exc:
             session.rollback()
             raise StorageError(f"database error: {exc.orig}") from None

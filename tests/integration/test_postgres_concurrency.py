@@ -172,3 +172,20 @@ def test_postgres_concurrent_resends_and_sightings_are_all_counted(tracker: Trac
     [observable] = tracker.observables.search().items
     assert observable.sightings == 1 + THREADS * 3
     assert audit.verify(tracker.database).ok
+
+
+def test_postgres_simultaneous_first_sends_of_one_alert_make_one_alert(tracker: Tracker) -> None:
+    ip = ObservableInput(ObservableType.IP, "198.51.100.77")
+    alert = AlertInput(
+        source="edr", source_ref="first-1", title="Beacon", severity=Severity.HIGH, observables=[ip]
+    )
+
+    results = _at_once(lambda i: tracker.alerts.ingest(f"sensor-{i}", alert))
+
+    assert len({row.id for row, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
+    stored = tracker.alerts.get(results[0][0].id)
+    assert stored.count == THREADS
+    [observable] = tracker.observables.search().items
+    assert observable.sightings == THREADS
+    assert audit.verify(tracker.database).ok

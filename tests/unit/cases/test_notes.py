@@ -12,7 +12,7 @@ import pytest
 from socflow.cases.case_service import CaseInput
 from socflow.cases.notes import MAX_COMMENT
 from socflow.cases.tracker import Tracker
-from socflow.errors import NotFound, PayloadTooLarge, ValidationFailed
+from socflow.errors import EvidenceAltered, NotFound, PayloadTooLarge, ValidationFailed
 from socflow.storage import audit
 
 
@@ -197,3 +197,34 @@ def test_evidence_file_missing_from_the_store_is_not_found(tracker: Tracker, cas
 def test_evidence_unknown_id_is_not_found(tracker: Tracker) -> None:
     with pytest.raises(NotFound):
         tracker.notes.evidence_file("evidence_nope")
+
+
+def test_evidence_file_altered_in_the_store_is_refused(tracker: Tracker, case_id: str) -> None:
+    row = tracker.notes.add_evidence(
+        "bob",
+        case_id,
+        filename="mail.eml",
+        content_type="message/rfc822",
+        chunks=[b"original"],
+        max_bytes=1024,
+    )
+    tracker.notes.path_for(row.sha256).write_bytes(b"tampered")
+
+    with pytest.raises(EvidenceAltered, match="no longer matches its recorded SHA-256"):
+        tracker.notes.evidence_file(row.id)
+
+
+def test_evidence_file_intact_is_returned_with_its_path(tracker: Tracker, case_id: str) -> None:
+    row = tracker.notes.add_evidence(
+        "bob",
+        case_id,
+        filename="mail.eml",
+        content_type="message/rfc822",
+        chunks=[b"original"],
+        max_bytes=1024,
+    )
+
+    stored, path = tracker.notes.evidence_file(row.id)
+
+    assert stored.id == row.id
+    assert path.read_bytes() == b"original"
