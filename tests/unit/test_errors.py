@@ -8,14 +8,18 @@ from socflow.errors import (
     AuditChainBroken,
     ConfigError,
     Conflict,
+    DuplicateKey,
+    EvidenceAltered,
     Forbidden,
     InvalidTransition,
     Issue,
+    MalformedInput,
     NotFound,
     PayloadTooLarge,
     SocflowError,
     StorageError,
     Unauthorized,
+    UnsupportedMediaType,
     ValidationFailed,
 )
 
@@ -25,11 +29,15 @@ EXPECTED = [
     (NotFound, "not_found", 404, 66),
     (Conflict, "conflict", 409, 75),
     (InvalidTransition, "invalid_transition", 409, 75),
+    (DuplicateKey, "duplicate_key", 409, 75),
+    (EvidenceAltered, "evidence_altered", 500, 2),
     (Unauthorized, "unauthorized", 401, 77),
     (Forbidden, "forbidden", 403, 77),
     (PayloadTooLarge, "payload_too_large", 413, 65),
     (StorageError, "storage_error", 503, 74),
     (AuditChainBroken, "audit_chain_broken", 500, 2),
+    (MalformedInput, "malformed_input", 400, 65),
+    (UnsupportedMediaType, "unsupported_media_type", 415, 65),
 ]
 
 
