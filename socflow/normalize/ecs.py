@@ -37,7 +37,12 @@ def add_related(doc: ECSDocument, kind: str, value: str | None) -> None:
     """Append to related.ip / related.user / related.hosts / related.hash once."""
     if not value:
         return
-    values = doc.setdefault("related", {}).setdefault(kind, [])
+    related = doc.get("related")
+    if not isinstance(related, dict):  # a JSON input may carry anything under "related"
+        related = doc["related"] = {}
+    values = related.get(kind)
+    if not isinstance(values, list):
+        values = related[kind] = []
     if value not in values:
         values.append(value)
 

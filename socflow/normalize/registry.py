@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -50,4 +52,54 @@ class ParserSpec:
     description: str = ""
 
 
-PARSERS: Registry[ParserSpec] = Registry("parser", entry_point_group="socflow.parsers")
+class _ParserRegistry(Registry[ParserSpec]):
+    """The parser registry also holds the built-in parsers from its first use, whoever asks first."""
+
+    _builtins_loaded = False
+    _loading = threading.RLock()  # API threads may ask at the same moment as the intake writer
+
+    def load_entry_points(self) -> None:
+        if not self._builtins_loaded:
+            with self._loading:
+                if not self._builtins_loaded:
+                    self._builtins_loaded = True  # first: registering may ask the registry again
+                    try:
+                        # Imported here: builtin imports the parser modules, which import this one.
+                        builtin = importlib.import_module("socflow.normalize.builtin")
+                        builtin.register_builtins()
+                    except BaseException:
+                        self._builtins_loaded = False
+                        raise
+        super().load_entry_points()
+
+
+PARSERS: Registry[ParserSpec] = _ParserRegistry("parser", entry_point_group="socflow.parsers")
+
+
+class ParserOverrides:
+    """Specs that replace a registered parser of the same name (a user mapping for a built-in).
+
+    The Registry refuses a second spec under one name on purpose; an override is the explicit way
+    round it, looked up before the registry by the pipeline. `generation` changes on every edit so
+    cached candidate lists know when to rebuild."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, ParserSpec] = {}
+        self.generation = 0
+
+    def put(self, spec: ParserSpec) -> None:
+        self._specs[spec.name] = spec
+        self.generation += 1
+
+    def get(self, name: str) -> ParserSpec | None:
+        return self._specs.get(name)
+
+    def remove(self, name: str) -> None:
+        if self._specs.pop(name, None) is not None:
+            self.generation += 1
+
+    def names(self) -> list[str]:
+        return sorted(self._specs)
+
+
+PARSER_OVERRIDES = ParserOverrides()

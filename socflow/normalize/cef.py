@@ -1,0 +1,365 @@
+"""The `cef` parser: ArcSight Common Event Format header and extension, mapped to ECS."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from socflow.model.severity import Severity
+from socflow.normalize import canonical
+from socflow.normalize.ecs import (
+    ECSDocument,
+    add_related,
+    get,
+    put,
+    put_ip,
+    put_mac,
+    put_port,
+    put_user,
+)
+from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
+
+_HEADER_FIELD: Final = re.compile(r"((?:[^|\\]|\\.)*)\|", re.DOTALL)
+_HEADER_ESCAPE: Final = re.compile(r"\\(.)", re.DOTALL)
+_EXTENSION_KEY: Final = re.compile(r"(?:^|(?<=\s))([A-Za-z0-9_][\w.\-\[\]]*)=")
+_EXTENSION_ESCAPE: Final = re.compile(r"\\(.)", re.DOTALL)
+_EXTENSION_UNESCAPED: Final = {"\\": "\\", "=": "=", "n": "\n", "r": "\r", "|": "|"}
+_HEADER_FIELDS: Final = 7  # version, vendor, product, device version, signature id, name, severity
+INVALID_ESCAPE_TAG: Final = "_cef_invalid_escape"
+
+# Extension keys may be written with their full names; everything below uses the short ones.
+FULL_NAMES: Final = {
+    "sourceAddress": "src", "destinationAddress": "dst", "sourcePort": "spt", "destinationPort": "dpt",
+    "sourceMacAddress": "smac", "destinationMacAddress": "dmac", "sourceHostName": "shost",
+    "destinationHostName": "dhost", "sourceUserName": "suser", "destinationUserName": "duser",
+    "sourceUserId": "suid", "destinationUserId": "duid", "transportProtocol": "proto",
+    "deviceAction": "act", "applicationProtocol": "app", "message": "msg", "receiptTime": "rt",
+    "startTime": "start", "endTime": "end", "fileName": "fname", "deviceAddress": "dvc",
+    "deviceHostName": "dvchost", "deviceMacAddress": "dvcmac", "bytesIn": "in", "bytesOut": "out",
+    "eventOutcome": "outcome", "sourceNtDomain": "sntdom", "destinationNtDomain": "dntdom",
+    "sourceProcessName": "sproc", "destinationProcessName": "dproc", "sourceProcessId": "spid",
+    "destinationProcessId": "dpid", "requestUrl": "request", "baseEventCount": "cnt",
+    "deviceEventCategory": "cat",
+}  # fmt: skip
+_SEVERITY_WORDS: Final = {"low": 3, "medium": 6, "high": 8, "very-high": 10, "veryhigh": 10}
+_CUSTOM_PREFIXES: Final = ("cs", "cn", "cfp", "c6a", "flexString", "flexNumber", "deviceCustomDate")
+_HASH_BY_LENGTH: Final = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
+_TRANSPORTS_BY_NUMBER: Final = {"1": "icmp", "6": "tcp", "17": "udp", "58": "ipv6-icmp"}
+
+
+@dataclass(frozen=True)
+class CefRecord:
+    """A CEF line split into its header fields and its (unescaped) extension pairs."""
+
+    version: int
+    vendor: str
+    product: str
+    device_version: str
+    signature_id: str
+    name: str
+    severity: str
+    extensions: dict[str, str]
+    invalid_escapes: bool = False
+
+
+def _unescape_header(text: str, problems: list[str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        char = match.group(1)
+        if char in "|\\":
+            return char
+        problems.append(f"invalid escape \\{char} in the header")
+        return match.group()
+
+    return _HEADER_ESCAPE.sub(replace, text) if "\\" in text else text
+
+
+def _unescape_value(text: str, problems: list[str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        unescaped = _EXTENSION_UNESCAPED.get(match.group(1))
+        if unescaped is None:
+            problems.append(f"invalid escape {match.group()!r} in the extension")
+            return match.group()
+        return unescaped
+
+    return _EXTENSION_ESCAPE.sub(replace, text) if "\\" in text else text
+
+
+def split_extension(text: str, problems: list[str]) -> dict[str, str]:
+    """Extension `key=value` pairs: a value runs to the next ` key=`; '=' inside values is escaped."""
+    pairs: dict[str, str] = {}
+    keys = list(_EXTENSION_KEY.finditer(text))
+    leading = text[: keys[0].start()] if keys else text
+    if leading.strip():
+        raise ParseError(f"CEF extension has text without a key: {leading.strip()[:40]!r}")
+    for index, key in enumerate(keys):
+        end = keys[index + 1].start() if index + 1 < len(keys) else len(text)
+        pairs[key.group(1)] = _unescape_value(text[key.end() : end].rstrip(), problems)
+    return pairs
+
+
+def _split_escaped_header(text: str, position: int, problems: list[str]) -> tuple[list[str], str]:
+    fields: list[str] = []
+    while len(fields) < _HEADER_FIELDS:
+        match = _HEADER_FIELD.match(text, position)
+        if match is None:
+            raise ParseError(f"CEF header has only {len(fields)} of {_HEADER_FIELDS} '|'-terminated fields")
+        fields.append(_unescape_header(match.group(1), problems))
+        position = match.end()
+    return fields, text[position:]
+
+
+def parse_cef_record(text: str) -> CefRecord | None:
+    """The CEF record in `text` (which may have text before 'CEF:'), None when there is no 'CEF:'."""
+    start = 0 if text.startswith("CEF:") else text.find(" CEF:") + 1
+    if start == 0 and not text.startswith("CEF:"):
+        return None
+    problems: list[str] = []
+    parts = text[start + 4 :].split("|", _HEADER_FIELDS)
+    if len(parts) > _HEADER_FIELDS and not any("\\" in part for part in parts[:_HEADER_FIELDS]):
+        fields, extension_text = parts[:_HEADER_FIELDS], parts[_HEADER_FIELDS]  # no escapes: plain split
+    else:
+        fields, extension_text = _split_escaped_header(text, start + 4, problems)
+    version_text = fields[0].strip()
+    if version_text not in {"0", "1"}:
+        raise ParseError(f"unsupported CEF version {version_text!r} (expecting 0 or 1)")
+    extensions = split_extension(extension_text, problems)
+    vendor, product, device_version, signature_id, name, severity = fields[1:]
+    return CefRecord(
+        version=int(version_text),
+        vendor=vendor,
+        product=product,
+        device_version=device_version,
+        signature_id=signature_id,
+        name=name,
+        severity=severity,
+        extensions=extensions,
+        invalid_escapes=bool(problems),
+    )
+
+
+def severity_number(text: str) -> int | None:
+    """CEF severity 0-10 as a number; the words Low/Medium/High/Very-High are read too."""
+    value = text.strip()
+    if value.isdigit():
+        number = int(value)
+        return number if number <= 10 else None
+    return _SEVERITY_WORDS.get(value.lower())
+
+
+def severity_level(number: int) -> Severity:
+    """The CEF ranges 0-3 low, 4-6 medium, 7-8 high, 9-10 very high, on socflow's severity names."""
+    if number <= 3:
+        return Severity.LOW
+    if number <= 6:
+        return Severity.MEDIUM
+    if number <= 8:
+        return Severity.HIGH
+    return Severity.CRITICAL
+
+
+def _time(path: str) -> Callable[[ECSDocument, str, ParseContext], None]:
+    def setter(doc: ECSDocument, value: str, context: ParseContext) -> None:
+        try:
+            moment = canonical.parse_time(value, context.zone, context.received_at)
+        except ValueError:
+            return
+        put(doc, path, canonical.format_time(moment))
+
+    return setter
+
+
+def _endpoint_host(prefix: str) -> Callable[[ECSDocument, str, ParseContext], None]:
+    def setter(doc: ECSDocument, value: str, _context: ParseContext) -> None:
+        try:
+            address = canonical.ip(value)
+        except ValueError:
+            address = None
+        if address is not None:
+            if get(doc, f"{prefix}.ip") is None:
+                put_ip(doc, f"{prefix}.ip", address)
+            return
+        parsed = canonical.host(value)
+        put(doc, f"{prefix}.domain", f"{parsed.name}.{parsed.domain}" if parsed.domain else parsed.name)
+        add_related(doc, "hosts", parsed.name)
+
+    return setter
+
+
+def _ip(path: str) -> Callable[[ECSDocument, str, ParseContext], None]:
+    def setter(doc: ECSDocument, value: str, _context: ParseContext) -> None:
+        put_ip(doc, path, value)
+
+    return setter
+
+
+def _observer_host(doc: ECSDocument, value: str, _context: ParseContext) -> None:
+    try:
+        address = canonical.ip(value)
+    except ValueError:
+        address = None
+    if address is not None:
+        if get(doc, "observer.ip") is None:
+            put_ip(doc, "observer.ip", address)
+        return
+    parsed = canonical.host(value)
+    put(doc, "observer.hostname", parsed.name)
+    add_related(doc, "hosts", parsed.name)
+
+
+def _hash(doc: ECSDocument, value: str, _context: ParseContext) -> None:
+    algorithm = _HASH_BY_LENGTH.get(len(value.strip()))
+    if algorithm is not None:
+        put(doc, f"file.hash.{algorithm}", value.strip().lower())
+        add_related(doc, "hash", value.strip().lower())
+
+
+def _integer(path: str) -> Callable[[ECSDocument, str, ParseContext], None]:
+    def setter(doc: ECSDocument, value: str, _context: ParseContext) -> None:
+        try:
+            put(doc, path, int(value))
+        except ValueError:
+            return
+
+    return setter
+
+
+def _text(
+    path: str, transform: Callable[[str], str] = str
+) -> Callable[[ECSDocument, str, ParseContext], None]:
+    return lambda doc, value, _context: put(doc, path, transform(value))
+
+
+def _transport(doc: ECSDocument, value: str, _context: ParseContext) -> None:
+    put(doc, "network.transport", _TRANSPORTS_BY_NUMBER.get(value, value.lower()))
+
+
+def _direction(doc: ECSDocument, value: str, _context: ParseContext) -> None:
+    put(doc, "network.direction", {"0": "inbound", "1": "outbound"}.get(value.strip()))
+
+
+def _outcome(doc: ECSDocument, value: str, _context: ParseContext) -> None:
+    lowered = value.strip().lower()
+    if lowered in {"success", "failure", "unknown"}:
+        put(doc, "event.outcome", lowered)
+
+
+ExtensionSetter = Callable[[ECSDocument, str, ParseContext], None]
+# The ECS field each CEF extension key fills (docs/normalization.md has the same table).
+EXTENSION_TO_ECS: Final[dict[str, ExtensionSetter]] = {
+    "src": _ip("source.ip"),
+    "dst": _ip("destination.ip"),
+    "spt": lambda doc, value, _c: put_port(doc, "source.port", value),
+    "dpt": lambda doc, value, _c: put_port(doc, "destination.port", value),
+    "smac": lambda doc, value, _c: put_mac(doc, "source.mac", value),
+    "dmac": lambda doc, value, _c: put_mac(doc, "destination.mac", value),
+    "shost": _endpoint_host("source"),
+    "dhost": _endpoint_host("destination"),
+    "suser": lambda doc, value, _c: put_user(doc, "source.user", value),
+    "duser": lambda doc, value, _c: put_user(doc, "destination.user", value),
+    "suid": _text("source.user.id"),
+    "duid": _text("destination.user.id"),
+    "sntdom": _text("source.user.domain", str.lower),
+    "dntdom": _text("destination.user.domain", str.lower),
+    "proto": _transport,
+    "app": _text("network.protocol", str.lower),
+    "act": _text("event.action"),
+    "request": _text("url.original"),
+    "requestMethod": _text("http.request.method"),
+    "requestClientApplication": _text("user_agent.original"),
+    "msg": _text("message"),
+    "rt": _time("@timestamp"),
+    "start": _time("event.start"),
+    "end": _time("event.end"),
+    "fname": _text("file.name"),
+    "filePath": _text("file.path"),
+    "fsize": _integer("file.size"),
+    "fileHash": _hash,
+    "outcome": _outcome,
+    "deviceDirection": _direction,
+    "dvc": _ip("observer.ip"),
+    "dvchost": _observer_host,
+    "dvcmac": lambda doc, value, _c: put_mac(doc, "observer.mac", value),
+    "in": _integer("source.bytes"),
+    "out": _integer("destination.bytes"),
+    "sproc": _text("process.parent.name"),
+    "dproc": _text("process.name"),
+    "spid": _integer("process.parent.pid"),
+    "dpid": _integer("process.pid"),
+    "externalId": _text("event.id"),
+    "reason": _text("event.reason"),
+    "sourceTranslatedAddress": _ip("source.nat.ip"),
+    "destinationTranslatedAddress": _ip("destination.nat.ip"),
+    "sourceTranslatedPort": lambda doc, value, _c: put_port(doc, "source.nat.port", value),
+    "destinationTranslatedPort": lambda doc, value, _c: put_port(doc, "destination.nat.port", value),
+}
+
+
+def _label_key(text: str) -> str:
+    return re.sub(r"[\s.]+", "_", text.strip()) or "label"
+
+
+def _custom_labels(extensions: dict[str, str]) -> dict[str, str]:
+    """cs1..cs6, cn1..cn3 and friends under their csNLabel names (or their own key when unlabelled)."""
+    labels: dict[str, str] = {}
+    for key, value in extensions.items():
+        if key.endswith("Label") or not key.startswith(_CUSTOM_PREFIXES):
+            continue
+        labels[_label_key(extensions.get(f"{key}Label") or key)] = value
+    return labels
+
+
+def cef_document(record: CefRecord, context: ParseContext) -> ECSDocument:
+    """The ECS document for one CEF record; every extension also stays under `cef.extensions`."""
+    doc: ECSDocument = {}
+    put(doc, "observer.vendor", record.vendor)
+    put(doc, "observer.product", record.product)
+    put(doc, "observer.version", record.device_version)
+    put(doc, "event.code", record.signature_id)
+    severity = severity_number(record.severity)
+    if severity is not None:
+        put(doc, "event.severity", severity)
+        put(doc, "log.level", severity_level(severity).value)
+    for raw_key, value in record.extensions.items():
+        setter = EXTENSION_TO_ECS.get(FULL_NAMES.get(raw_key, raw_key))
+        if setter is not None and value:
+            setter(doc, value, context)
+    if get(doc, "message") is None:
+        put(doc, "message", record.name)
+    if get(doc, "event.action") is None:
+        put(doc, "event.action", record.name)
+    labels = _custom_labels(record.extensions)
+    if labels:
+        doc["labels"] = labels
+    doc["cef"] = {
+        "version": record.version,
+        "name": record.name,
+        "severity": record.severity,
+        "extensions": record.extensions,
+    }
+    if record.invalid_escapes:
+        doc["tags"] = [INVALID_ESCAPE_TAG]
+    return doc
+
+
+def looks_like_cef(text: str) -> bool:
+    return text.startswith("CEF:")
+
+
+def parse_cef(text: str, context: ParseContext) -> ECSDocument | None:
+    record = parse_cef_record(text)
+    if record is None:
+        return None
+    return cef_document(record, context)
+
+
+CEF = ParserSpec(
+    name="cef",
+    parse=parse_cef,
+    sniff=looks_like_cef,
+    priority=100,
+    dataset="cef",
+    description="ArcSight Common Event Format (CEF:0 and CEF:1), with or without a syslog header",
+)
+SPECS = (CEF,)

@@ -1,0 +1,139 @@
+"""Netfilter (iptables, nftables, UFW) kernel packet log lines to ECS network events."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from socflow.normalize.ecs import ECSDocument, put, put_ip, put_mac, put_port
+from socflow.normalize.ipproto import put_transport
+from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
+
+# Optional "kernel:" tag and "[uptime]" stamp, then the --log-prefix text, then the packet fields.
+_FIELDS: Final = re.compile(r"(?:^|\s)IN=\S*\s+OUT=")
+_HEAD: Final = re.compile(r"(?:.*\bkernel:)?\s*(?:\[\s*\d+\.\d+\])?\s*(?P<prefix>.*)", re.DOTALL)
+_WORD: Final = re.compile(r"[a-z]+")
+_FLAG: Final = re.compile(r"[A-Z]{2,4}")
+# Words in a --log-prefix that say what the rule did; the first one found wins.
+_DENY_WORDS: Final[dict[str, str]] = {
+    "block": "block",
+    "blocked": "block",
+    "drop": "drop",
+    "dropped": "drop",
+    "deny": "deny",
+    "denied": "deny",
+    "reject": "reject",
+    "rejected": "reject",
+    "limit": "limit",
+}
+_ALLOW_WORDS: Final[dict[str, str]] = {
+    "allow": "allow",
+    "allowed": "allow",
+    "accept": "accept",
+    "accepted": "accept",
+    "permit": "permit",
+    "pass": "allow",
+}
+_TCP_FLAGS: Final = frozenset({"SYN", "ACK", "FIN", "RST", "PSH", "URG", "ECE", "CWR"})
+
+
+def _put_macs(doc: ECSDocument, value: str) -> None:
+    """MAC= is the link header: destination (6 bytes), source (6 bytes), ethertype (2 bytes)."""
+    octets = value.split(":")
+    if len(octets) < 14:
+        return
+    put_mac(doc, "destination.mac", ":".join(octets[0:6]))
+    put_mac(doc, "source.mac", ":".join(octets[6:12]))
+
+
+def _action(prefix: str) -> tuple[str | None, str | None]:
+    """(event.action, event.type verdict) from the words of a log prefix such as "[UFW BLOCK]"."""
+    for word in _WORD.findall(prefix.lower()):
+        if word in _DENY_WORDS:
+            return _DENY_WORDS[word], "denied"
+        if word in _ALLOW_WORDS:
+            return _ALLOW_WORDS[word], "allowed"
+    return None, None
+
+
+def _fields(text: str) -> tuple[dict[str, str], list[str]]:
+    """KEY=value pairs and bare flags, up to the bracketed copy of an ICMP error's inner packet."""
+    pairs: dict[str, str] = {}
+    flags: list[str] = []
+    for token in text.split():
+        if token.startswith("["):
+            break
+        key, equals, value = token.partition("=")
+        if equals:
+            pairs.setdefault(key, value)
+        elif _FLAG.fullmatch(token):
+            flags.append(token)
+    return pairs, flags
+
+
+def parse(text: str, context: ParseContext) -> ECSDocument | None:
+    """An ECS document for a netfilter log line; None when the line has no IN=/OUT= packet fields."""
+    found = _FIELDS.search(text)
+    if found is None:
+        return None
+    pairs, flags = _fields(text[found.start() :])
+    if "SRC" not in pairs or "DST" not in pairs:
+        raise ParseError("netfilter log line without SRC= or DST=")
+    doc: ECSDocument = {}
+    if not put_ip(doc, "source.ip", pairs["SRC"]) or not put_ip(doc, "destination.ip", pairs["DST"]):
+        raise ParseError(f"netfilter log line with a bad address: SRC={pairs['SRC']} DST={pairs['DST']}")
+    put(doc, "event.original", text)
+    put(doc, "event.dataset", "iptables.log")
+    put(doc, "event.module", "iptables")
+    put(doc, "event.kind", "event")
+    put(doc, "event.category", ["network"])
+    put(doc, "observer.vendor", "Netfilter")
+    put(doc, "observer.product", "iptables")
+    put(doc, "observer.type", "firewall")
+    head = _HEAD.match(text[: found.start()])
+    prefix = head.group("prefix").strip() if head else ""
+    put(doc, "iptables.prefix", prefix)
+    action, verdict = _action(prefix)
+    put(doc, "event.action", action)
+    put(doc, "event.type", ["connection", verdict] if verdict else ["connection"])
+
+    inbound, outbound = pairs.get("IN", ""), pairs.get("OUT", "")
+    put(doc, "observer.ingress.interface.name", inbound)
+    put(doc, "observer.egress.interface.name", outbound)
+    if inbound and not outbound:
+        put(doc, "network.direction", "ingress")
+    elif outbound and not inbound:
+        put(doc, "network.direction", "egress")
+    _put_macs(doc, pairs.get("MAC", ""))
+    put(doc, "network.type", "ipv6" if ":" in doc["source"]["ip"] else "ipv4")
+    put_transport(doc, pairs.get("PROTO"))
+    put_port(doc, "source.port", pairs.get("SPT"))
+    put_port(doc, "destination.port", pairs.get("DPT"))
+    for key, path in (("LEN", "iptables.length"), ("TTL", "iptables.ttl"), ("HOPLIMIT", "iptables.ttl")):
+        if pairs.get(key, "").isdigit():
+            put(doc, path, int(pairs[key]))
+    put(doc, "iptables.id", pairs.get("ID"))
+    if pairs.get("WINDOW", "").isdigit():
+        put(doc, "iptables.tcp.window", int(pairs["WINDOW"]))
+    tcp_flags = [flag for flag in flags if flag in _TCP_FLAGS]
+    if tcp_flags:
+        put(doc, "iptables.tcp.flags", tcp_flags)
+    if pairs.get("TYPE", "").isdigit():
+        put(doc, "iptables.icmp.type", int(pairs["TYPE"]))
+    if pairs.get("CODE", "").isdigit():
+        put(doc, "iptables.icmp.code", int(pairs["CODE"]))
+    return doc
+
+
+def sniff(text: str) -> bool:
+    return "IN=" in text and " SRC=" in text and " DST=" in text and " OUT=" in text
+
+
+IPTABLES: Final = ParserSpec(
+    name="iptables",
+    parse=parse,
+    sniff=sniff,
+    priority=50,
+    dataset="iptables.log",
+    description="Netfilter kernel packet log (iptables/nftables LOG target, UFW), any --log-prefix",
+)

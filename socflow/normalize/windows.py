@@ -1,0 +1,196 @@
+"""Windows event logs (evtx records, Event XML, Winlogbeat/NXLog JSON) to ECS through one mapping core."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from socflow.normalize import canonical, windows_security, windows_sysmon
+from socflow.normalize.ecs import ECSDocument, put, put_host
+from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
+from socflow.normalize.windows_event import (
+    WinEvent,
+    from_evtx,
+    from_nxlog,
+    from_winlogbeat,
+    load_json,
+)
+from socflow.normalize.windows_fields import Fields, Meaning
+from socflow.normalize.windows_xml import read_event
+
+MODULE: Final = "windows"
+
+# System/Level: 0 (LogAlways) is what the Security log writes for its audit events.
+_LEVELS: Final[dict[int, str]] = {
+    0: "information",
+    1: "critical",
+    2: "error",
+    3: "warning",
+    4: "information",
+    5: "verbose",
+}
+# Level names as shippers spell them (NXLog's Severity, Winlogbeat's log.level) in the words above.
+_LEVEL_NAMES: Final[dict[str, str]] = {
+    "info": "information",
+    "informational": "information",
+    "information": "information",
+    "warn": "warning",
+    "warning": "warning",
+    "error": "error",
+    "critical": "critical",
+    "debug": "verbose",
+    "verbose": "verbose",
+}
+_CHANNEL_PREFIX: Final = re.compile(r"^microsoft-windows-", re.IGNORECASE)
+_NOT_WORD: Final = re.compile(r"[^a-z0-9]+")
+_XML_SNIFF: Final = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?<Event[\s>]")
+
+
+def dataset_for(channel: str | None) -> str:
+    """`windows.<channel>`: "Security" -> windows.security, Sysmon's -> windows.sysmon_operational."""
+    if not channel:
+        return f"{MODULE}.eventlog"
+    name = _NOT_WORD.sub("_", _CHANNEL_PREFIX.sub("", channel).lower()).strip("_")
+    return f"{MODULE}.{name or 'eventlog'}"
+
+
+def _level(event: WinEvent) -> str | None:
+    if event.level is not None and event.level in _LEVELS:
+        return _LEVELS[event.level]
+    if event.level_name is None:
+        return None
+    name = event.level_name.lower()
+    return _LEVEL_NAMES.get(name, name)
+
+
+def _meaning(event: WinEvent) -> Meaning | None:
+    return windows_security.meaning_for(
+        event.event_id, event.channel, event.provider_name
+    ) or windows_sysmon.meaning_for(event.event_id, event.channel, event.provider_name)
+
+
+def _put_time(doc: ECSDocument, event: WinEvent, context: ParseContext) -> None:
+    if event.time is None:
+        return
+    try:
+        moment = canonical.parse_iso(event.time.removesuffix(" UTC"), context.zone)
+    except (ValueError, OverflowError):
+        raise ParseError(f"unreadable event time {event.time!r}") from None
+    doc["@timestamp"] = canonical.format_time(moment)
+
+
+def _put_winlog(doc: ECSDocument, event: WinEvent) -> None:
+    put(doc, "winlog.event_id", event.event_id)
+    put(doc, "winlog.channel", event.channel)
+    put(doc, "winlog.computer_name", event.computer)
+    put(doc, "winlog.record_id", event.record_id)
+    put(doc, "winlog.provider_name", event.provider_name)
+    put(doc, "winlog.provider_guid", event.provider_guid)
+    put(doc, "winlog.process.pid", event.process_id)
+    put(doc, "winlog.process.thread.id", event.thread_id)
+    put(doc, "winlog.task", event.task)
+    put(doc, "winlog.opcode", event.opcode)
+    put(doc, "winlog.keywords", event.keywords)
+    put(doc, "winlog.version", event.version)
+    put(doc, "winlog.user.identifier", event.user_sid)
+    if event.event_data:
+        doc["winlog"]["event_data"] = dict(event.event_data)
+    if event.user_data:
+        doc["winlog"]["user_data"] = dict(event.user_data)
+    put(doc, "winlog.user_data_name", event.user_data_name)
+
+
+def to_ecs(event: WinEvent, context: ParseContext) -> ECSDocument:
+    """The one mapping core: the record's own fields, then what its event ID means in ECS."""
+    doc: ECSDocument = {}
+    _put_time(doc, event, context)
+    put(doc, "event.kind", "event")
+    put(doc, "event.code", str(event.event_id))
+    put(doc, "event.provider", event.provider_name)
+    put(doc, "event.module", MODULE)
+    put(doc, "event.dataset", dataset_for(event.channel))
+    put(doc, "log.level", _level(event))
+    put_host(doc, "host", event.computer)
+    put(doc, "message", event.message)
+    _put_winlog(doc, event)
+    fields = Fields({**event.user_data, **event.event_data})
+    meaning = _meaning(event)
+    if meaning is not None:
+        put(doc, "event.action", meaning.action)
+        put(doc, "event.category", list(meaning.category))
+        put(doc, "event.type", list(meaning.kind))
+        put(doc, "event.outcome", meaning.outcome)
+        meaning.fill(doc, fields)
+    windows_security.related_accounts(doc, fields)
+    return doc
+
+
+def parse_evtx(text: str, context: ParseContext) -> ECSDocument | None:
+    """One record from the evtx package: its `data` JSON ({"Event": ...}) or the whole record dict."""
+    loaded = load_json(text)
+    if loaded is None:
+        return None
+    event = from_evtx(loaded)
+    return None if event is None else to_ecs(event, context)
+
+
+def parse_json(text: str, context: ParseContext) -> ECSDocument | None:
+    """Winlogbeat-style or NXLog im_msvistalog JSON (evtx-shaped JSON is read as well)."""
+    loaded = load_json(text)
+    if loaded is None:
+        return None
+    event = from_winlogbeat(loaded) or from_evtx(loaded) or from_nxlog(loaded)
+    return None if event is None else to_ecs(event, context)
+
+
+def parse_xml(text: str, context: ParseContext) -> ECSDocument | None:
+    """Windows Event XML; DTDs and entities are refused with ParseError."""
+    event = read_event(text)
+    return None if event is None else to_ecs(event, context)
+
+
+def sniff_evtx(text: str) -> bool:
+    """A JSON object with Event and System keys, or the evtx package's whole record."""
+    stripped = text.lstrip()
+    if not stripped.startswith("{"):
+        return False
+    return ('"Event"' in stripped and '"System"' in stripped) or '"event_record_id"' in stripped
+
+
+def sniff_json(text: str) -> bool:
+    """A JSON object with a winlog object or NXLog's EventID, that is not evtx-shaped."""
+    stripped = text.lstrip()
+    if not stripped.startswith("{") or sniff_evtx(stripped):
+        return False
+    return '"winlog"' in stripped or '"EventID"' in stripped
+
+
+def sniff_xml(text: str) -> bool:
+    return _XML_SNIFF.match(text) is not None
+
+
+EVTX: Final = ParserSpec(
+    name="evtx",
+    parse=parse_evtx,
+    sniff=sniff_evtx,
+    priority=95,  # above generic JSON (90): the sniff is specific to evtx-shaped records
+    dataset="windows.eventlog",
+    wants_syslog_body=False,
+    description="Windows .evtx records as the evtx package renders them to JSON",
+)
+WINDOWS_XML: Final = ParserSpec(
+    name="windows-xml",
+    parse=parse_xml,
+    sniff=sniff_xml,
+    priority=60,
+    dataset="windows.eventlog",
+    description="Windows Event XML (<Event xmlns=...>) as forwarded by WEF, NXLog and others",
+)
+WINDOWS_JSON: Final = ParserSpec(
+    name="windows-json",
+    parse=parse_json,
+    sniff=sniff_json,
+    priority=95,  # above generic JSON (90): the sniff needs winlog or EventID
+    dataset="windows.eventlog",
+    description="Windows events as JSON from Winlogbeat/Elastic Agent or NXLog im_msvistalog",
+)

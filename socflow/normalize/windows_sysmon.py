@@ -1,0 +1,171 @@
+"""ECS meaning of Sysmon (Microsoft-Windows-Sysmon/Operational) events."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from socflow.normalize.ecs import ECSDocument, add_related, put, put_ip, put_port, put_user
+from socflow.normalize.windows_fields import Fields, Fill, Meaning, basename, put_hashes, put_image
+
+SYSMON_PROVIDER: Final = "Microsoft-Windows-Sysmon"
+SYSMON_CHANNEL: Final = "Microsoft-Windows-Sysmon/Operational"
+
+# Sysmon's registry roots as it writes them, and the hive names ECS uses.
+_HIVES: Final[dict[str, str]] = {
+    "HKLM": "HKLM",
+    "HKU": "HKU",
+    "HKCR": "HKCR",
+    "HKCU": "HKCU",
+    "HKCC": "HKCC",
+    "HKEY_LOCAL_MACHINE": "HKLM",
+    "HKEY_USERS": "HKU",
+    "HKEY_CLASSES_ROOT": "HKCR",
+    "HKEY_CURRENT_USER": "HKCU",
+    "HKEY_CURRENT_CONFIG": "HKCC",
+}
+_REGISTRY_TYPES: Final[dict[str, str]] = {
+    "DWORD": "SZ_DWORD",
+    "QWORD": "SZ_QWORD",
+    "Binary Data": "REG_BINARY",
+}
+
+
+def _process(doc: ECSDocument, fields: Fields) -> None:
+    """The acting process every Sysmon event names, and its user when Sysmon records one."""
+    put_image(doc, "process", fields.get("Image"))
+    put(doc, "process.pid", fields.number("ProcessId"))
+    put(doc, "process.entity_id", fields.get("ProcessGuid"))
+    put_user(doc, "user", fields.get("User"))
+
+
+def _process_create(doc: ECSDocument, fields: Fields) -> None:
+    _process(doc, fields)
+    put(doc, "process.command_line", fields.get("CommandLine"))
+    put(doc, "process.working_directory", fields.get("CurrentDirectory"))
+    put(doc, "process.pe.original_file_name", fields.get("OriginalFileName"))
+    put(doc, "process.pe.description", fields.get("Description"))
+    put(doc, "process.pe.product", fields.get("Product"))
+    put(doc, "process.pe.company", fields.get("Company"))
+    put(doc, "process.pe.file_version", fields.get("FileVersion"))
+    put_hashes(doc, "process", fields.get("Hashes"))
+    put_image(doc, "process.parent", fields.get("ParentImage"))
+    put(doc, "process.parent.pid", fields.number("ParentProcessId"))
+    put(doc, "process.parent.entity_id", fields.get("ParentProcessGuid"))
+    put(doc, "process.parent.command_line", fields.get("ParentCommandLine"))
+    put(doc, "winlog.logon.id", fields.get("LogonId"))
+    put(doc, "process.integrity_level", fields.get("IntegrityLevel"))
+
+
+def _network(doc: ECSDocument, fields: Fields) -> None:
+    _process(doc, fields)
+    for side, prefix in (("source", "Source"), ("destination", "Destination")):
+        put_ip(doc, f"{side}.ip", fields.get(f"{prefix}Ip"))
+        put_port(doc, f"{side}.port", fields.get(f"{prefix}Port"))
+        put(doc, f"{side}.domain", fields.get(f"{prefix}Hostname"))
+    put(doc, "network.transport", (fields.get("Protocol") or "").lower())
+    ipv6 = fields.get("SourceIsIpv6")
+    if ipv6 is not None:
+        put(doc, "network.type", "ipv6" if ipv6.lower() == "true" else "ipv4")
+    initiated = fields.get("Initiated")
+    if initiated is not None:
+        put(doc, "network.direction", "egress" if initiated.lower() == "true" else "ingress")
+
+
+def _file(doc: ECSDocument, fields: Fields) -> None:
+    _process(doc, fields)
+    path = fields.get("TargetFilename")
+    if path is None:
+        return
+    name = basename(path)
+    put(doc, "file.path", path)
+    put(doc, "file.name", name)
+    put(doc, "file.directory", path[: len(path) - len(name)].rstrip("\\/"))
+    stem, dot, extension = name.rpartition(".")
+    if dot and stem:
+        put(doc, "file.extension", extension.lower())
+    put_hashes(doc, "file", fields.get("Hashes"))
+
+
+def _registry(doc: ECSDocument, fields: Fields) -> None:
+    """TargetObject `HKLM\\SOFTWARE\\...\\Value` into registry.path/hive/key/value; Details as data."""
+    _process(doc, fields)
+    path = fields.get("TargetObject")
+    if path is not None:
+        put(doc, "registry.path", path)
+        root, _, rest = path.partition("\\")
+        hive = _HIVES.get(root.upper())
+        if hive is not None:
+            put(doc, "registry.hive", hive)
+            key, _, value = rest.rpartition("\\")
+            put(doc, "registry.key", key if fields.get("Details") is not None else rest)
+            put(doc, "registry.value", value if fields.get("Details") is not None else None)
+    details = fields.get("Details")
+    if details is not None:
+        put(doc, "registry.data.strings", [details])
+        kind = details.split(" (", 1)[0]
+        put(doc, "registry.data.type", _REGISTRY_TYPES.get(kind, "SZ"))
+
+
+def _dns(doc: ECSDocument, fields: Fields) -> None:
+    """QueryResults holds answers split by ';': addresses (v4-mapped shown as ::ffff:) and records."""
+    _process(doc, fields)
+    put(doc, "dns.question.name", fields.get("QueryName"))
+    put(doc, "network.protocol", "dns")
+    status = fields.number("QueryStatus")
+    if status is not None:
+        put(doc, "event.outcome", "success" if status == 0 else "failure")
+        put(doc, "dns.response_code", "NOERROR" if status == 0 else str(status))
+    resolved: list[str] = []
+    for answer in (fields.get("QueryResults") or "").split(";"):
+        probe: ECSDocument = {}
+        if put_ip(probe, "ip", answer.strip()):
+            resolved.append(probe["ip"])
+            add_related(doc, "ip", probe["ip"])
+    put(doc, "dns.resolved_ip", resolved or None)
+
+
+def _image_loaded(doc: ECSDocument, fields: Fields) -> None:
+    _process(doc, fields)
+    loaded = fields.get("ImageLoaded")
+    if loaded is not None:
+        put(doc, "dll.path", loaded)
+        put(doc, "dll.name", basename(loaded))
+    put_hashes(doc, "dll", fields.get("Hashes"))
+
+
+def _process_access(doc: ECSDocument, fields: Fields) -> None:
+    put_image(doc, "process", fields.get("SourceImage"))
+    put(doc, "process.pid", fields.number("SourceProcessId"))
+    put(doc, "process.entity_id", fields.get("SourceProcessGUID"))
+    put_user(doc, "user", fields.get("SourceUser"))
+    put_image(doc, "winlog.target_process", fields.get("TargetImage"))
+    put(doc, "winlog.target_process.pid", fields.number("TargetProcessId"))
+
+
+def _meaning(action: str, category: str, kind: str, fill: Fill) -> Meaning:
+    return Meaning(action, tuple(category.split(",")), tuple(kind.split(",")), None, fill)
+
+
+SYSMON: Final[dict[int, Meaning]] = {
+    1: _meaning("process-created", "process", "start", _process_create),
+    3: _meaning("network-connection", "network", "start,connection", _network),
+    5: _meaning("process-terminated", "process", "end", _process),
+    7: _meaning("image-loaded", "process", "change", _image_loaded),
+    10: _meaning("process-accessed", "process", "access", _process_access),
+    11: _meaning("file-created", "file", "creation", _file),
+    12: _meaning("registry-key-changed", "registry", "change", _registry),
+    13: _meaning("registry-value-set", "registry", "change", _registry),
+    14: _meaning("registry-key-renamed", "registry", "change", _registry),
+    15: _meaning("file-stream-created", "file", "creation", _file),
+    17: _meaning("pipe-created", "file", "creation", _process),
+    18: _meaning("pipe-connected", "file", "access", _process),
+    22: _meaning("dns-query", "network", "protocol,info", _dns),
+    23: _meaning("file-deleted", "file", "deletion", _file),
+    26: _meaning("file-deleted", "file", "deletion", _file),
+}
+
+
+def meaning_for(event_id: int, channel: str | None, provider: str | None) -> Meaning | None:
+    if provider == SYSMON_PROVIDER or channel == SYSMON_CHANNEL:
+        return SYSMON.get(event_id)
+    return None

@@ -1,0 +1,82 @@
+"""The `leef` parser: LEEF 1.0 tabs, LEEF 2.0 declared delimiters (char or hex), devTime formats, ECS."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from socflow.normalize.leef import java_format_to_strptime, parse_leef, parse_leef_record
+from socflow.normalize.registry import ParseContext, ParseError
+
+CONTEXT = ParseContext(received_at=datetime(2024, 3, 1, 12, 0, tzinfo=UTC))
+
+
+def test_leef_record_reads_version_1_tab_delimited() -> None:
+    record = parse_leef_record("LEEF:1.0|Microsoft|MSExchange|2013|15345|src=10.0.0.1\tdst=10.0.0.2\tmsg=a b")
+
+    assert record is not None
+    assert (record.vendor, record.product, record.product_version, record.event_id) == (
+        "Microsoft",
+        "MSExchange",
+        "2013",
+        "15345",
+    )
+    assert record.attributes == {"src": "10.0.0.1", "dst": "10.0.0.2", "msg": "a b"}
+
+
+@pytest.mark.parametrize(("delimiter", "separator"), [("^", "^"), ("0x09", "\t"), ("x7C", "|"), ("", "\t")])
+def test_leef_record_reads_version_2_delimiters(delimiter: str, separator: str) -> None:
+    text = f"LEEF:2.0|Lancope|StealthWatch|1.0|41|{delimiter}|src=1.1.1.1{separator}dst=2.2.2.2"
+    record = parse_leef_record(text)
+
+    assert record is not None
+    assert record.attributes == {"src": "1.1.1.1", "dst": "2.2.2.2"}
+
+
+def test_leef_record_reads_space_separated_attributes_when_tabs_were_lost() -> None:
+    record = parse_leef_record("LEEF:1.0|V|P|1|E|src=1.1.1.1 usrName=John Smith sev=3")
+
+    assert record is not None
+    assert record.attributes == {"src": "1.1.1.1", "usrName": "John Smith", "sev": "3"}
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"), [("LEEF:1.0|V|P", "3 of 5"), ("LEEF:3.0|V|P|1|E|a=b", "unsupported LEEF version")]
+)
+def test_leef_parser_refuses_broken_headers(text: str, reason: str) -> None:
+    with pytest.raises(ParseError, match=reason):
+        parse_leef(text, CONTEXT)
+
+
+def test_leef_parser_maps_attributes_and_dev_time_to_ecs() -> None:
+    doc = parse_leef(
+        "LEEF:2.0|Acme|IPS|3.1|Deny|^|src=10.0.0.1^srcPort=1234^dst=10.0.0.2^dstPort=443^proto=6^"
+        "usrName=CORP\\alice^sev=9^cat=Firewall Deny^srcMAC=aa-bb-cc-dd-ee-ff^"
+        "devTime=01/02/2024 03:04:05.250^devTimeFormat=dd/MM/yyyy HH:mm:ss.SSS",
+        CONTEXT,
+    )
+
+    assert doc is not None
+    assert doc["observer"] == {"vendor": "Acme", "product": "IPS", "version": "3.1"}
+    assert doc["event"]["code"] == "Deny"
+    assert doc["event"]["action"] == "Firewall Deny"
+    assert doc["event"]["severity"] == 9
+    assert doc["source"] == {"ip": "10.0.0.1", "port": 1234, "mac": "AA-BB-CC-DD-EE-FF"}
+    assert doc["destination"] == {"ip": "10.0.0.2", "port": 443}
+    assert doc["network"]["transport"] == "tcp"
+    assert doc["user"] == {"name": "alice", "domain": "corp"}
+    assert doc["@timestamp"] == "2024-02-01T03:04:05.250Z"
+    assert doc["leef"]["category"] == "Firewall Deny"
+
+
+def test_leef_parser_reads_dev_time_without_format_by_common_rules() -> None:
+    doc = parse_leef("LEEF:1.0|V|P|1|E|devTime=1700000000000", CONTEXT)
+
+    assert doc is not None
+    assert doc["@timestamp"] == "2023-11-14T22:13:20Z"
+
+
+def test_leef_java_format_translates_to_strptime() -> None:
+    assert java_format_to_strptime("MMM dd yyyy HH:mm:ss") == "%b %d %Y %H:%M:%S"
+    assert java_format_to_strptime("yyyy-MM-dd'T'HH:mm:ss.SSSZ") == "%Y-%m-%dT%H:%M:%S.%f%z"
