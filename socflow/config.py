@@ -38,6 +38,21 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)
+    # Intake (docs/intake.md): a syslog port of 0 disables that listener.
+    syslog_host: str = "0.0.0.0"  # noqa: S104 - listeners are off unless a port is set; then all interfaces
+    syslog_udp_port: int = Field(default=0, ge=0, le=65535)
+    syslog_tcp_port: int = Field(default=0, ge=0, le=65535)
+    syslog_tls_port: int = Field(default=0, ge=0, le=65535)
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    syslog_format: str = "auto"
+    syslog_timezone: str | None = None
+    max_message_bytes: int = Field(default=64 * 1024, ge=256, le=16 * 1024 * 1024)
+    intake_queue_size: int = Field(default=50_000, ge=1)
+    intake_batch_size: int = Field(default=2_000, ge=1, le=50_000)
+    retention_days: int | None = Field(default=None, ge=1)
+    retention_max_events: int | None = Field(default=None, ge=0)
+    retention_interval_seconds: int = Field(default=3600, ge=1)
 
     @classmethod
     def settings_customise_sources(

@@ -104,6 +104,22 @@ class PayloadTooLarge(SocflowError):
     exit_code = 65
 
 
+class MalformedInput(SocflowError):
+    """The input cannot be read at all (broken JSON, wrong encoding); the message names where."""
+
+    code = "malformed_input"
+    http_status = 400
+    exit_code = 65
+
+
+class UnsupportedMediaType(SocflowError):
+    """The request body's Content-Type is not one this endpoint reads."""
+
+    code = "unsupported_media_type"
+    http_status = 415
+    exit_code = 65
+
+
 class StorageError(SocflowError):
     """The database failed in a way the caller cannot fix by changing input."""
 

@@ -1,0 +1,65 @@
+"""The event store on PostgreSQL: inserts, JSON-path and CIDR filters, text search, pages, retention."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from socflow.ingest.dead_letters import DeadLetter
+from socflow.ingest.pipeline import IngestPipeline
+from socflow.model.records import RawRecord, Transport
+from socflow.storage.db import Database
+from socflow.storage.events import EventQuery, EventStore, FieldFilter
+
+pytestmark = pytest.mark.integration
+BASE = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+def _fill(store: EventStore) -> None:
+    texts = [
+        json.dumps(
+            {
+                "@timestamp": (BASE + timedelta(minutes=n)).isoformat(),
+                "source": {"ip": ip},
+                "process": {"name": f"proc{n}"},
+                "message": f"Event {n}",
+            }
+        )
+        for n, ip in enumerate(["203.0.113.5", "203.0.113.77", "2001:db8::1", "10.1.2.3"])
+    ]
+    records = [RawRecord(text, BASE, Transport.HTTP, "192.0.2.1:1", "http") for text in texts]
+    letter = DeadLetter(b"\xff", "invalid UTF-8 at byte 0", Transport.UDP, "192.0.2.1:2", "syslog-udp")
+    IngestPipeline(store).process(records, [letter])
+
+
+def _messages(store: EventStore, query: EventQuery) -> list[str]:
+    return [row.message or "" for row in store.search(query).items]
+
+
+def test_postgres_events_filters_match_sqlite_semantics(database: Database) -> None:
+    store = EventStore(database)
+    _fill(store)
+
+    assert _messages(store, EventQuery(fields=[FieldFilter.parse("source.ip:203.0.113.0/24")])) == [
+        "Event 1",
+        "Event 0",
+    ]
+    assert _messages(store, EventQuery(fields=[FieldFilter.parse("source.ip:2001:db8::/32")])) == ["Event 2"]
+    assert _messages(store, EventQuery(fields=[FieldFilter.parse("process.name:proc3")])) == ["Event 3"]
+    assert _messages(store, EventQuery(text="event 2")) == ["Event 2"]
+    assert store.dead_letters()[0][0].reason == "invalid UTF-8 at byte 0"
+
+
+def test_postgres_events_pages_and_prune(database: Database) -> None:
+    store = EventStore(database)
+    _fill(store)
+
+    first = store.search(EventQuery(limit=3))
+    second = store.search(EventQuery(limit=3, cursor=first.next))
+    removed = store.prune(older_than=BASE + timedelta(minutes=1), max_events=2)
+
+    assert [row.message for row in first.items + second.items] == ["Event 3", "Event 2", "Event 1", "Event 0"]
+    assert removed == 2
+    assert store.count() == 2
