@@ -11,21 +11,27 @@ from fastapi import Depends, FastAPI
 
 from socflow.api import (
     routes_alerts,
+    routes_assets,
     routes_audit,
     routes_cases,
+    routes_events,
     routes_evidence,
     routes_health,
+    routes_ingest,
     routes_observables,
+    routes_playbooks,
     routes_tasks,
 )
 from socflow.api.access_log import AccessLogMiddleware
 from socflow.api.auth import current_actor
 from socflow.api.context import API_PREFIX, ApiContext, attach_context
+from socflow.api.intake_state import IntakeState, attach_intake
 from socflow.api.limits import MULTIPART_OVERHEAD, BodyLimitMiddleware, RouteLimit
 from socflow.api.problems import PROBLEM_MEDIA_TYPE, UnexpectedErrorMiddleware, install_problem_handlers
 from socflow.api.schemas_common import Problem
 from socflow.cases.tracker import Tracker
 from socflow.config import Settings
+from socflow.ingest.enrichment import AssetEnricher
 
 
 def _version() -> str:
@@ -58,6 +64,10 @@ _API_ROUTES = (
     routes_observables,
     routes_evidence,
     routes_audit,
+    routes_assets,
+    routes_ingest,
+    routes_events,
+    routes_playbooks,
 )
 
 
@@ -66,11 +76,18 @@ def create_app(settings: Settings, tracker: Tracker | None = None) -> FastAPI:
     owned = tracker is None
     active = tracker if tracker is not None else Tracker.from_settings(settings)
 
+    intake = IntakeState.build(settings, active.database, enrich=AssetEnricher(active.database).enrich)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owned:
-            active.database.dispose()
+        # The syslog listeners (when a port is set) run on their own loop in a thread beside the API.
+        intake.start()
+        try:
+            yield
+        finally:
+            intake.stop()
+            if owned:
+                active.database.dispose()
 
     app = FastAPI(
         title="socflow",
@@ -81,8 +98,12 @@ def create_app(settings: Settings, tracker: Tracker | None = None) -> FastAPI:
     )
     token = settings.resolved_secret("api_token").encode("utf-8")
     attach_context(app, ApiContext(settings=settings, tracker=active, token=token))
+    attach_intake(app, intake)
     install_problem_handlers(app)
     app.include_router(routes_health.router)
+    app.include_router(
+        routes_ingest.metrics_router, dependencies=[Depends(current_actor)], responses=_PROBLEMS
+    )
     for module in _API_ROUTES:
         # Each is included straight into the app (not via an /api/v1 router): one pass of route building.
         app.include_router(

@@ -5,6 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import socflow.storage.tables_assets
+import socflow.storage.tables_events
+import socflow.storage.tables_playbooks  # noqa: F401
 from socflow.storage.tables import Base
 
 config = context.config

@@ -12,9 +12,11 @@ from sqlalchemy import inspect
 from socflow.storage.db import Database
 from socflow.storage.migrate import alembic_config, current_revision, head_revision, upgrade
 from socflow.storage.tables import Base
+from socflow.storage.tables_events import EventRow
 
 
 def _schema_differences(database: Database) -> list[object]:
+    assert EventRow.__table__.name in Base.metadata.tables  # the event store is part of the schema
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         return list(compare_metadata(context, Base.metadata))
