@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     tls_cert: Path | None = None
     tls_key: Path | None = None
     syslog_format: str = "auto"
+    mappings_dir: Path | None = None  # the user's declarative device mappings (*.yaml, *.toml)
     syslog_timezone: str | None = None
     max_message_bytes: int = Field(default=64 * 1024, ge=256, le=16 * 1024 * 1024)
     intake_queue_size: int = Field(default=50_000, ge=1)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 
 from socflow.config import Settings
+from socflow.ingest.mapping_files import install_user_mappings
 from socflow.ingest.metrics import IntakeStats
 from socflow.ingest.pipeline import Enricher, IngestPipeline
 from socflow.ingest.service import IntakeService, IntakeThread, Retention, listener_specs
@@ -27,6 +28,7 @@ class IntakeState:
 
     @classmethod
     def build(cls, settings: Settings, database: Database, enrich: Enricher | None = None) -> IntakeState:
+        install_user_mappings(settings)
         store = EventStore(database)
         stats = IntakeStats()
         pipeline = IngestPipeline(store, stats, enrich=enrich, batch_size=settings.intake_batch_size)

@@ -23,7 +23,9 @@ from socflow.cli.output import cell, console
 from socflow.cli.shapes import page_dict, print_json
 from socflow.errors import ConfigError, Issue, ValidationFailed
 from socflow.ingest.dead_letters import raw_text
+from socflow.ingest.enrichment import AssetEnricher
 from socflow.ingest.files import FileImporter, FileKind, sniff_kind
+from socflow.ingest.mapping_files import install_user_mappings
 from socflow.ingest.pipeline import IngestPipeline
 from socflow.ingest.service import IntakeService, serve_forever
 from socflow.logging import configure_logging, get_logger
@@ -78,8 +80,9 @@ def ingest_file(
     database = cli.tracker().database
     store = EventStore(database)
     settings = cli.settings
+    install_user_mappings(settings)
     importer = FileImporter(
-        IngestPipeline(store, batch_size=settings.intake_batch_size),
+        IngestPipeline(store, batch_size=settings.intake_batch_size, enrich=AssetEnricher(database).enrich),
         store,
         max_message_bytes=settings.max_message_bytes,
         batch_size=settings.intake_batch_size,
@@ -171,7 +174,11 @@ def serve(
             "SOCFLOW_SYSLOG_TLS_PORT (or --udp-port/--tcp-port/--tls-port)"
         )
     configure_logging(settings.log_level, json=settings.log_json)
-    service = IntakeService.from_settings(settings, EventStore(cli.tracker().database))
+    install_user_mappings(settings)
+    database = cli.tracker().database
+    service = IntakeService.from_settings(
+        settings, EventStore(database), enrich=AssetEnricher(database).enrich
+    )
     get_logger("socflow.cli.ingest").info("intake starting", listeners=[spec.name for spec in service.specs])
     try:
         asyncio.run(serve_forever(service))
@@ -201,6 +208,7 @@ def _evtx_texts(path: Path) -> Iterator[str]:
 
 
 def parse(
+    ctx: typer.Context,
     source: Annotated[
         str, typer.Argument(metavar="FILE|-", help="A log file, .gz, .jsonl or .evtx; - for stdin.")
     ] = "-",
@@ -210,6 +218,7 @@ def parse(
     """Parse and normalize without storing: one ECS JSON document per input line (or .evtx record)."""
     from socflow.normalize.pipeline import normalize
 
+    install_user_mappings(state(ctx).settings)
     check_format(format)
     check_zone(timezone)
     path = None if source == "-" else Path(source)

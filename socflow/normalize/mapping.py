@@ -8,7 +8,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, Final
 
 import yaml
@@ -353,46 +352,38 @@ def from_dict(data: Any) -> DeviceMapping:
     )
 
 
-def _read(path: Path) -> Any:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".toml":
+def _decode(filename: str, text: str) -> Any:
+    if filename.endswith(".toml"):
         return tomllib.loads(text)
     return yaml.safe_load(text)
 
 
-def load_mappings(directory: Path | str) -> list[ParserSpec]:
-    """Every *.yaml, *.yml and *.toml mapping in `directory` (sorted by file name) as ParserSpecs.
+def mappings_from_texts(files: Mapping[str, str]) -> list[ParserSpec]:
+    """Mapping files given as {file name: text} (YAML, or TOML by a .toml name) as ParserSpecs.
 
     All problems in all files are reported at once: ValidationFailed with issue paths such as
-    `acme.yaml:fields[3].convert`."""
-    folder = Path(directory)
-    if not folder.is_dir():
-        raise ValidationFailed(
-            f"mapping directory {folder} does not exist", issues=[Issue(str(folder), "no such directory")]
-        )
+    `acme.yaml:fields[3].convert`. Reading the files is the caller's job: this layer does no I/O."""
     specs: list[ParserSpec] = []
     issues: list[Issue] = []
     names: dict[str, str] = {}
-    for path in sorted(folder.iterdir()):
-        if path.suffix not in MAPPING_SUFFIXES or not path.is_file():
-            continue
+    for filename in sorted(files):
         try:
-            mapping = from_dict(_read(path))
+            mapping = from_dict(_decode(filename, files[filename]))
         except ValidationFailed as error:
-            issues.extend(Issue(f"{path.name}:{issue.path}", issue.message) for issue in error.issues)
+            issues.extend(Issue(f"{filename}:{issue.path}", issue.message) for issue in error.issues)
             continue
-        except (yaml.YAMLError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            issues.append(Issue(path.name, f"cannot be read: {error}"))
+        except (yaml.YAMLError, tomllib.TOMLDecodeError) as error:
+            issues.append(Issue(filename, f"cannot be read: {error}"))
             continue
         if mapping.name in names:
             issues.append(
-                Issue(f"{path.name}:name", f"{mapping.name!r} is also defined in {names[mapping.name]}")
+                Issue(f"{filename}:name", f"{mapping.name!r} is also defined in {names[mapping.name]}")
             )
             continue
-        names[mapping.name] = path.name
+        names[mapping.name] = filename
         specs.append(mapping.spec())
     if issues:
-        raise ValidationFailed(f"{len(issues)} problems in mappings under {folder}", issues=issues)
+        raise ValidationFailed(f"{len(issues)} problems in {len(files)} mapping files", issues=issues)
     return specs
 
 

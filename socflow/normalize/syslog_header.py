@@ -321,6 +321,10 @@ def merge_header(doc: ECSDocument, header: SyslogHeader) -> None:
 
 def _merge_process(doc: ECSDocument, header: SyslogHeader) -> None:
     process = doc.get("process")
+    if isinstance(process, dict) and process:
+        # The message describes a process of its own (sudo's command, a Windows process): the
+        # header's program and pid belong to the logger, and stay in log.syslog.appname/procid.
+        return
     if not isinstance(process, dict):
         process = doc["process"] = {}
     if header.appname and "name" not in process:

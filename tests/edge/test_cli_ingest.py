@@ -166,3 +166,36 @@ def test_cli_ingest_serve_receives_until_interrupted(run: Run, tmp_path: Path) -
 
     assert process.returncode == 0, rest
     assert "intake stopped" in rest
+
+
+def test_cli_parse_uses_the_mappings_in_the_configured_directory(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "mappings"
+    folder.mkdir()
+    (folder / "widget.yaml").write_text(
+        "name: widget_gateway\nbase: kv\ndataset: widget.gateway\nmatch:\n  prefix: 'WIDGETGW '\n"
+        "fields:\n  - {target: source.ip, source: client, convert: ip}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SOCFLOW_MAPPINGS_DIR", str(folder))
+
+    result = run("parse", "-", stdin="WIDGETGW client=::ffff:203.0.113.5 verdict=ok\n")
+
+    doc = json.loads(result.stdout)
+    assert doc["source"]["ip"] == "203.0.113.5"
+    assert doc["event"]["dataset"] == "widget.gateway"
+
+
+def test_cli_parse_reports_every_problem_in_a_broken_mapping_directory(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "mappings"
+    folder.mkdir()
+    (folder / "bad.yaml").write_text("name: bad\nbase: nosuchbase\nfields: 7\n", encoding="utf-8")
+    monkeypatch.setenv("SOCFLOW_MAPPINGS_DIR", str(folder))
+
+    result = run("parse", "-", code=65, stdin="x\n")
+
+    assert "bad.yaml:base" in result.output
+    assert "bad.yaml:fields" in result.output

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from socflow.errors import Conflict, ValidationFailed
-from socflow.normalize.mapping import from_dict, load_mappings, register_mappings, unregister_override
+from socflow.ingest.mapping_files import load_mappings
+from socflow.normalize.mapping import from_dict, register_mappings, unregister_override
 from socflow.normalize.pipeline import document_failed, normalize_text
 from socflow.normalize.registry import ParseContext, ParserSpec
 from socflow.plugins import Registry

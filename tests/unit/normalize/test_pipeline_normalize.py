@@ -296,3 +296,23 @@ def test_pipeline_never_raises_on_arbitrary_json_objects(record: dict[str, Any])
 
     assert not document_failed(doc)
     assert _only_json_types(doc)
+
+
+def test_pipeline_keeps_the_header_pid_off_a_process_the_message_describes() -> None:
+    doc = normalize_text(
+        "<85>Nov  1 10:00:00 bastion sudo[4242]: alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; "
+        "COMMAND=/usr/bin/id -u"
+    )
+
+    assert doc["process"]["executable"] == "/usr/bin/id"
+    assert "pid" not in doc["process"]
+    assert doc["log"]["syslog"]["procid"] == "4242"
+    assert doc["log"]["syslog"]["appname"] == "sudo"
+
+
+def test_pipeline_fills_the_process_from_the_header_when_the_message_names_none() -> None:
+    doc = normalize_text(
+        "<38>Nov  1 10:00:00 bastion sshd[42]: Failed password for root from 203.0.113.9 port 5555 ssh2"
+    )
+
+    assert doc["process"] == {"name": "sshd", "pid": 42}
