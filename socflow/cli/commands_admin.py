@@ -39,7 +39,7 @@ def serve(
         int | None, typer.Option("--port", min=1, max=65535, help="Defaults to SOCFLOW_PORT.")
     ] = None,
 ) -> None:
-    """Start the HTTP API; on the embedded SQLite database the schema is upgraded first."""
+    """Start the API, the syslog listeners the settings enable, and retention (SQLite: upgraded first)."""
     cli = state(ctx)
     settings = cli.settings.model_copy(
         update={"host": host or cli.settings.host, "port": port or cli.settings.port}
