@@ -8,7 +8,16 @@ import typer
 from typer.core import TyperGroup
 
 from socflow import __version__
-from socflow.cli import commands_admin, commands_alerts, commands_cases
+from socflow.cli import (
+    commands_admin,
+    commands_alerts,
+    commands_assets,
+    commands_cacao,
+    commands_cases,
+    commands_events,
+    commands_ingest,
+    commands_playbooks,
+)
 from socflow.cli.context import CliState
 from socflow.config import load_settings
 from socflow.errors import SocflowError
@@ -67,6 +76,12 @@ app.add_typer(commands_admin.db_app)
 app.add_typer(commands_alerts.app)
 app.add_typer(commands_cases.app)
 app.add_typer(commands_admin.audit_app)
+app.add_typer(commands_assets.app)
+app.add_typer(commands_ingest.app)
+app.add_typer(commands_events.app)
+app.command("parse")(commands_ingest.parse)
+app.add_typer(commands_playbooks.app)
+commands_cacao.register(commands_playbooks.app)
 
 
 def main() -> None:

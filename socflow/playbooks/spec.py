@@ -229,7 +229,7 @@ class PlaybookBase(Spec):
     outputs: dict[str, Any] = Field(default_factory=dict, description="run outputs, evaluated at the end")
     metadata: dict[str, Any] = Field(
         default_factory=dict,
-        description="data kept for other tools and never evaluated (e.g. `cacao`: what an import could not map)",
+        description="data kept for other tools, never evaluated (`cacao`: what a CACAO import kept)",
     )
 
 
