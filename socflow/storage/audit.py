@@ -11,7 +11,14 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from socflow.model.audit import GENESIS_HASH, AuditEntry, ChainBreak, ChainReport, canonical_json
+from socflow.model.audit import (
+    GENESIS_HASH,
+    AuditEntry,
+    ChainBreak,
+    ChainReport,
+    canonical_json,
+    entry_hash,
+)
 from socflow.storage.db import Database
 from socflow.storage.tables import AuditEntryRow, AuditHeadRow
 
@@ -97,17 +104,18 @@ def verify(database: Database, *, batch: int = VERIFY_BATCH) -> ChainReport:
     expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
     for rows in _stream(database, batch):
         for row in rows:
-            # By position, not by name: reading a row's fields by name cost more than hashing them.
-            entry, stored_hash = AuditEntry(*row[:-1]), row[-1]
+            # By position, not by name: the row's fields are in AuditEntry order, then the stored hash
+            # (reading them by name, or building an AuditEntry per row, cost more than hashing).
+            seq, entry_prev, stored_hash = row[0], row[-2], row[-1]
             count += 1
-            if entry.seq != expected_seq:
-                reason = f"entry {expected_seq} is missing (next stored entry is {entry.seq})"
+            if seq != expected_seq:
+                reason = f"entry {expected_seq} is missing (next stored entry is {seq})"
                 return ChainReport(count, prev_hash, ChainBreak(expected_seq, reason))
-            if entry.prev_hash != prev_hash:
+            if entry_prev != prev_hash:
                 reason = "entry does not follow the one before it (removed, reordered or rewritten)"
-                return ChainReport(count, prev_hash, ChainBreak(entry.seq, reason))
-            if entry.compute_hash() != stored_hash:
-                return ChainReport(count, prev_hash, ChainBreak(entry.seq, "entry content was altered"))
+                return ChainReport(count, prev_hash, ChainBreak(seq, reason))
+            if entry_hash(row[:-1]) != stored_hash:
+                return ChainReport(count, prev_hash, ChainBreak(seq, "entry content was altered"))
             prev_hash, expected_seq = stored_hash, expected_seq + 1
     with database.session(write=False) as session:
         head = session.get(AuditHeadRow, _HEAD_ID)
