@@ -20,6 +20,7 @@ from socflow.api import (
     routes_ingest,
     routes_observables,
     routes_playbooks,
+    routes_runs,
     routes_tasks,
 )
 from socflow.api.access_log import AccessLogMiddleware
@@ -68,6 +69,7 @@ _API_ROUTES = (
     routes_ingest,
     routes_events,
     routes_playbooks,
+    routes_runs,
 )
 
 

@@ -17,6 +17,7 @@ from socflow.cli import (
     commands_events,
     commands_ingest,
     commands_playbooks,
+    commands_runs,
 )
 from socflow.cli.context import CliState
 from socflow.config import load_settings
@@ -82,6 +83,7 @@ app.add_typer(commands_events.app)
 app.command("parse")(commands_ingest.parse)
 app.add_typer(commands_playbooks.app)
 commands_cacao.register(commands_playbooks.app)
+app.add_typer(commands_runs.app)
 
 
 def main() -> None:

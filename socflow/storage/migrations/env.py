@@ -7,7 +7,8 @@ from sqlalchemy import create_engine
 
 import socflow.storage.tables_assets
 import socflow.storage.tables_events
-import socflow.storage.tables_playbooks  # noqa: F401
+import socflow.storage.tables_playbooks
+import socflow.storage.tables_runs  # noqa: F401
 from socflow.storage.tables import Base
 
 config = context.config

@@ -1,0 +1,109 @@
+"""`socflow run`: start runs of published playbooks, drain their steps here, and read them back."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from socflow.cli.context import Actor, Json, state, who
+from socflow.cli.shapes import print_json
+from socflow.errors import Issue, ValidationFailed
+from socflow.worker.catalogue import PlaybookCatalogue
+from socflow.worker.run_views import run_detail, run_dict
+from socflow.worker.runs import RunService
+
+app = typer.Typer(name="run", help="Playbook runs: start, drain (execute due steps), list and show.")
+
+RunId = Annotated[str, typer.Argument(metavar="RUN_ID", help="The run's id.")]
+
+
+def _service(ctx: typer.Context) -> RunService:
+    database = state(ctx).tracker().database
+    return RunService(database, PlaybookCatalogue(database))
+
+
+def parse_inputs(pairs: list[str]) -> dict[str, Any]:
+    """`k=v` pairs; a value that reads as JSON (number, true, list ...) is taken as that, else as text."""
+    inputs: dict[str, Any] = {}
+    for index, pair in enumerate(pairs):
+        name, sep, raw = pair.partition("=")
+        if not sep or not name.strip():
+            raise ValidationFailed(
+                f"--input {pair!r} is not NAME=VALUE", issues=[Issue(f"input[{index}]", "NAME=VALUE")]
+            )
+        try:
+            inputs[name.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            inputs[name.strip()] = raw
+    return inputs
+
+
+@app.command("start")
+def start(
+    ctx: typer.Context,
+    playbook: Annotated[str, typer.Argument(metavar="PLAYBOOK", help="The playbook's id.")],
+    inputs: Annotated[
+        list[str] | None, typer.Option("--input", metavar="NAME=VALUE", help="A run input (repeatable).")
+    ] = None,
+    actor: Actor = None,
+    as_json: Json = False,
+) -> None:
+    """Start a run of the playbook's published version; `socflow run drain` executes its steps."""
+    service = _service(ctx)
+    run_id = service.start(who(actor), playbook, parse_inputs(inputs or []))
+    if as_json:
+        print_json(run_dict(service.get(run_id)))
+    else:
+        typer.echo(f"Started run {run_id} of {playbook}")
+
+
+@app.command("drain")
+def drain(
+    ctx: typer.Context,
+    max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Stop after this many steps.")] = 1000,
+    as_json: Json = False,
+) -> None:
+    """Execute every due step of every run in this process, until none is due."""
+    ran = _service(ctx).drain(max_steps)
+    if as_json:
+        print_json({"steps": ran})
+    else:
+        typer.echo(f"Executed {ran} step(s)")
+
+
+@app.command("list")
+def list_runs(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option("--status", help="Only runs of this status.")] = None,
+    as_json: Json = False,
+) -> None:
+    """List runs, newest first."""
+    rows = _service(ctx).list(status=status)
+    if as_json:
+        print_json({"items": [run_dict(row) for row in rows], "next": None})
+        return
+    for row in rows:
+        outcome = row.state.get("outcome") or ""
+        typer.echo(f"{row.id}  {row.playbook_id:<30} {row.status:<10} {outcome}")
+
+
+@app.command("show")
+def show(ctx: typer.Context, run_id: RunId, as_json: Json = False) -> None:
+    """Show a run: its status, each step attempt, and its journal."""
+    service = _service(ctx)
+    detail = run_detail(service.get(run_id), service.attempts(run_id), service.journal(run_id))
+    if as_json:
+        print_json(detail)
+        return
+    typer.echo(f"Run {detail['id']} of {detail['version_id']}: {detail['status']} {detail['outcome'] or ''}")
+    for attempt in detail["attempts"]:
+        code = f" ({attempt['error_code']})" if attempt["error_code"] else ""
+        step = f"{attempt['step_id']}#{attempt['attempt']}"
+        typer.echo(f"  {step:<30} {attempt['name']:<24} {attempt['status']}{code}")
+    typer.echo("Journal:")
+    for entry in detail["journal"]:
+        typer.echo(
+            f"  {entry['seq']:>4} {entry['at']} {entry['kind']} {json.dumps(entry['data'], default=str)}"
+        )
