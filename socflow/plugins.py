@@ -63,6 +63,11 @@ class Registry(Generic[SpecT]):
         self.load_entry_points()
         return name in self._specs
 
+    def count(self) -> int:
+        """How many specs are registered (a method, not __len__: an empty registry stays truthy)."""
+        self.load_entry_points()
+        return len(self._specs)
+
     def __iter__(self) -> Iterator[SpecT]:
         self.load_entry_points()
         return iter(list(self._specs.values()))

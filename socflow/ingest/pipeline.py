@@ -118,6 +118,17 @@ class IngestPipeline:
         self.stats.add(listener_of(item), received=1)
         await self.queue.put(item)
 
+    async def submit_many(self, items: Sequence[Item]) -> None:
+        """`submit` for the messages of one read: counted once, waiting only while the queue is full."""
+        for listener, count in Counter(listener_of(item) for item in items).items():
+            self.stats.add(listener, received=count)
+        queue = self.queue
+        for item in items:
+            try:
+                queue.put_nowait(item)
+            except asyncio.QueueFull:
+                await queue.put(item)
+
     def offer(self, item: Item) -> bool:
         """Queue an item if there is room; False (and counted as a UDP drop) when the queue is full."""
         self.stats.add(listener_of(item), received=1)

@@ -55,8 +55,11 @@ class SyslogReceivers:
         self._transports: list[asyncio.DatagramTransport] = []
         self._connections: set[asyncio.Task[Any]] = set()
 
-    def item(self, spec: ListenerSpec, origin: str, decoded: Decoded) -> RawRecord | DeadLetter:
-        now = datetime.now(UTC)
+    def item(
+        self, spec: ListenerSpec, origin: str, decoded: Decoded, now: datetime | None = None
+    ) -> RawRecord | DeadLetter:
+        """One framed message as a queue item; `now` is the receipt time (one read shares one)."""
+        now = now or datetime.now(UTC)
         if isinstance(decoded, FrameError):
             return DeadLetter(
                 decoded.raw, decoded.reason, spec.transport, origin, spec.name, now, decoded.size
@@ -112,9 +115,11 @@ class SyslogReceivers:
                 data = await reader.read(READ_CHUNK)
                 if not data:
                     break
-                for decoded in decoder.feed(data):
-                    # Waits while the queue is full: this connection is not read meanwhile (back-pressure).
-                    await self.pipeline.submit(self.item(spec, origin, decoded))
+                now = datetime.now(UTC)
+                # Waits while the queue is full: this connection is not read meanwhile (back-pressure).
+                await self.pipeline.submit_many(
+                    [self.item(spec, origin, decoded, now) for decoded in decoder.feed(data)]
+                )
             for decoded in decoder.finish():
                 await self.pipeline.submit(self.item(spec, origin, decoded))
         except (ConnectionError, ssl.SSLError, OSError) as exc:

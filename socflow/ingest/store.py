@@ -13,15 +13,10 @@ from socflow.storage.tables_events import MESSAGE_CHARS
 
 PARSE_FAILURE_TAG: Final = "_parse_failure"
 _FILE_TRANSPORTS: Final = frozenset({Transport.FILE, Transport.EVTX})
-_MESSAGE: Final = ("message",)
-_SOURCE_IP: Final = ("source", "ip")
-_DESTINATION_IP: Final = ("destination", "ip")
-_DATASET: Final = ("event", "dataset")
-_HOST: Final = ("host", "name")
-_USER: Final = ("user", "name")
-_ACTION: Final = ("event", "action")
-_OUTCOME: Final = ("event", "outcome")
-_CODE: Final = ("event", "code")
+
+
+# One encoder for every row (json.dumps with options builds a new one per call); same output.
+_ENCODE: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 def iso(moment: datetime) -> str:
@@ -47,18 +42,14 @@ def stamp_origin(record: RawRecord, doc: ECSDocument, ingested: str) -> None:
         put(doc, "labels.listener", record.listener)
 
 
-def _text(doc: ECSDocument, keys: tuple[str, ...], limit: int = 255) -> str | None:
-    """The value at a pre-split path as text (cut to `limit`); None for absent, objects and lists."""
-    node: Any = doc
-    for key in keys:
-        if not isinstance(node, dict):
-            return None
-        node = node.get(key)
-        if node is None:
-            return None
-    if isinstance(node, dict | list):
+def _leaf(node: Any, key: str, limit: int = 255) -> str | None:
+    """`node[key]` as text cut to `limit`; None for absent, objects and lists (`node` may be anything)."""
+    if not isinstance(node, dict):
         return None
-    return node[:limit] if isinstance(node, str) else str(node)[:limit]
+    value = node.get(key)
+    if value is None or isinstance(value, dict | list):
+        return None
+    return value[:limit] if isinstance(value, str) else str(value)[:limit]
 
 
 def _timestamp(doc: ECSDocument, fallback: datetime) -> datetime:
@@ -79,23 +70,24 @@ def is_parse_failure(doc: ECSDocument) -> bool:
 
 def event_row(record: RawRecord, doc: ECSDocument, ingested_at: datetime) -> dict[str, Any]:
     """The insert parameters for one event; the document is serialized exactly once."""
-    message = _text(doc, _MESSAGE, MESSAGE_CHARS) or record.text[:MESSAGE_CHARS]
-    source_ip = _text(doc, _SOURCE_IP, 45)
-    destination_ip = _text(doc, _DESTINATION_IP, 45)
+    message = _leaf(doc, "message", MESSAGE_CHARS) or record.text[:MESSAGE_CHARS]
+    source_ip = _leaf(doc.get("source"), "ip", 45)
+    destination_ip = _leaf(doc.get("destination"), "ip", 45)
+    event = doc.get("event")
     return {
         "timestamp": _timestamp(doc, record.received_at),
         "ingested_at": ingested_at,
-        "dataset": _text(doc, _DATASET, 100),
-        "host_name": _text(doc, _HOST),
+        "dataset": _leaf(event, "dataset", 100),
+        "host_name": _leaf(doc.get("host"), "name"),
         "source_ip": source_ip,
         "source_ip_key": ip_key_of(source_ip),
         "destination_ip": destination_ip,
         "destination_ip_key": ip_key_of(destination_ip),
-        "user_name": _text(doc, _USER),
-        "event_action": _text(doc, _ACTION),
-        "event_outcome": _text(doc, _OUTCOME, 16),
-        "event_code": _text(doc, _CODE, 64),
+        "user_name": _leaf(doc.get("user"), "name"),
+        "event_action": _leaf(event, "action"),
+        "event_outcome": _leaf(event, "outcome", 16),
+        "event_code": _leaf(event, "code", 64),
         "message": message,
-        "document": json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=str),
+        "document": _ENCODE(doc),
         "origin": record.origin[:1024],
     }

@@ -50,6 +50,8 @@ def _fixed_offset(text: str) -> tzinfo | None:
 
 def to_utc(moment: datetime, assumed_zone: tzinfo = UTC) -> datetime:
     """Aware UTC: a naive time is read in `assumed_zone` (the sender's configured zone, else UTC)."""
+    if moment.tzinfo is UTC:  # already UTC (most moments here): datetimes are immutable, keep it
+        return moment
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=assumed_zone)
     return moment.astimezone(UTC)

@@ -10,12 +10,23 @@ from socflow.normalize import canonical
 ECSDocument = dict[str, Any]
 
 
+# `path` split once: parsers use a fixed set of paths. Bounded, as mappings may name many.
+_SPLIT_PATHS: dict[str, tuple[tuple[str, ...], str]] = {}
+_SPLIT_PATHS_MAX = 4096
+
+
 def put(doc: ECSDocument, path: str, value: Any) -> None:
     """Set `a.b.c` in a nested document; None and empty strings are not written."""
     if value is None or value == "":
         return
+    split = _SPLIT_PATHS.get(path)
+    if split is None:
+        *names, last = path.split(".")
+        split = (tuple(names), last)
+        if len(_SPLIT_PATHS) < _SPLIT_PATHS_MAX:
+            _SPLIT_PATHS[path] = split
+    parents, leaf = split
     node = doc
-    *parents, leaf = path.split(".")
     for key in parents:
         child = node.get(key)
         if not isinstance(child, dict):

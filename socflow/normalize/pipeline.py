@@ -34,9 +34,9 @@ class _Candidates:
         self._ordered: tuple[ParserSpec, ...] = ()
 
     def ordered(self) -> tuple[ParserSpec, ...]:
-        specs = list(PARSERS)
-        key = (len(specs), PARSER_OVERRIDES.generation)
+        key = (PARSERS.count(), PARSER_OVERRIDES.generation)
         if key != self._key:
+            specs = list(PARSERS)
             effective = [PARSER_OVERRIDES.get(spec.name) or spec for spec in specs]
             sniffable = [spec for spec in effective if spec.sniff is not None]
             # sorted() is stable: equal priorities keep registration order.

@@ -85,7 +85,8 @@ def _parse_structured_data(rest: str, *, strict: bool) -> tuple[dict[str, dict[s
         while (param := _SD_PARAM.match(rest, position)) is not None:
             if strict and _SD_BARE_BRACKET.search(param.group(2)) is not None:
                 raise ValueError(f"unescaped ']' in the value of {param.group(1)!r}")
-            params[param.group(1)] = _SD_UNESCAPE.sub(r"\1", param.group(2))
+            value = param.group(2)
+            params[param.group(1)] = _SD_UNESCAPE.sub(r"\1", value) if "\\" in value else value
             position = param.end()
         if position >= len(rest) or rest[position] != "]":
             raise ValueError(f"structured data element {name.group()!r} is not closed by ']'")

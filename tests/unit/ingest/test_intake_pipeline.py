@@ -72,6 +72,30 @@ def test_pipeline_submit_waits_while_the_queue_is_full(database: Database) -> No
     assert asyncio.run(scenario()) == (True, 3)
 
 
+def test_pipeline_submit_many_counts_once_and_waits_while_the_queue_is_full(database: Database) -> None:
+    async def scenario() -> tuple[bool, int, int, list[str]]:
+        pipeline = IngestPipeline(EventStore(database), queue_size=2)
+        blocked = asyncio.create_task(pipeline.submit_many([_record(index) for index in range(5)]))
+        await asyncio.sleep(0.05)
+        was_blocked = not blocked.done()
+        received = pipeline.stats.total("received")
+        writer = asyncio.create_task(pipeline.run())
+        await blocked
+        await pipeline.drain()
+        await stop_task(writer)
+        page = pipeline.store.search(EventQuery(limit=10))
+        return (
+            was_blocked,
+            received,
+            pipeline.stats.total("stored"),
+            sorted(row.host_name or "" for row in page.items),
+        )
+
+    was_blocked, received, stored, hosts = asyncio.run(scenario())
+    assert (was_blocked, received, stored) == (True, 5, 5)
+    assert hosts == [f"host{index}" for index in range(5)]
+
+
 def test_pipeline_offer_counts_a_drop_when_full(database: Database) -> None:
     async def scenario() -> tuple[list[bool], dict[str, dict[str, int]]]:
         pipeline = IngestPipeline(EventStore(database), queue_size=1)
