@@ -74,7 +74,17 @@ def import_cacao(document: dict[str, Any] | str) -> CacaoImport:
     parsed, issues = parse_cacao(document)
     if parsed is None:
         return CacaoImport(None, issues)
-    return _Importer(parsed, copy.deepcopy(document), issues).run()  # metadata never aliases the input
+    # A copy (metadata never aliases the input) without nulls: in CACAO an optional property set to
+    # null means the same as one left out, and export leaves such properties out.
+    return _Importer(parsed, _without_nulls(copy.deepcopy(document)), issues).run()
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
 
 
 class _Importer:

@@ -21,7 +21,7 @@ from cacao_fixtures import (
     every_step_type,
     ident,
 )
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from socflow.playbooks.cacao_export import export_cacao
@@ -253,6 +253,7 @@ STEP_FIELDS = ["type", "on_true", "on_false", "on_completion", "cases", "next_st
 
 
 @settings(max_examples=60, deadline=None)
+@example(changes=[(3, "on_completion", ident("end", 19)), (18, "on_completion", None)])  # null == absent
 @given(
     st.lists(
         st.tuples(st.integers(0, 40), st.sampled_from(STEP_FIELDS), st.sampled_from([*ODD_VALUES, "drop"])),
