@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
-import json
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
-
 import pytest
+from concurrency_support import (
+    ROUNDS,
+    THREADS,
+    assert_each_change_built_on_the_last,
+    at_once,
+    journal_entries,
+)
 
 from socflow.cases.alerts import AlertInput
 from socflow.cases.case_service import CaseInput, case_tags
@@ -24,38 +24,9 @@ from socflow.storage import audit
 
 pytestmark = pytest.mark.integration
 
-THREADS, ROUNDS = 8, 25
-ResultT = TypeVar("ResultT")
-
-
-def _at_once(work: Callable[[int], ResultT]) -> list[ResultT]:
-    barrier = threading.Barrier(THREADS)
-
-    def start(index: int) -> ResultT:
-        barrier.wait()
-        return work(index)
-
-    with ThreadPoolExecutor(THREADS) as pool:
-        return list(pool.map(start, range(THREADS)))
-
-
-def _entries(tracker: Tracker, object_id: str, *actions: str) -> list[dict[str, Any]]:
-    with tracker.database.session(write=False) as session:
-        rows = audit.entries_for(session, "case", object_id)
-    return [
-        {"action": r.action, "before": json.loads(r.before), "after": json.loads(r.after)}
-        for r in rows
-        if r.action in actions
-    ]
-
-
-def _assert_each_change_built_on_the_last(entries: list[dict[str, Any]], field: str) -> None:
-    for previous, current in itertools.pairwise(entries):
-        assert current["before"][field] == previous["after"][field]
-
 
 def test_postgres_first_writes_to_an_empty_journal_all_land(tracker: Tracker) -> None:
-    ids = _at_once(lambda i: tracker.cases.create(f"analyst-{i}", CaseInput(title=f"case {i}")).id)
+    ids = at_once(lambda i: tracker.cases.create(f"analyst-{i}", CaseInput(title=f"case {i}")).id)
 
     assert len(set(ids)) == THREADS
     report = audit.verify(tracker.database)
@@ -81,14 +52,14 @@ def test_postgres_concurrent_updates_with_expected_versions_succeed_or_conflict(
                 lost += 1
         return won, lost
 
-    results = _at_once(analyst)
+    results = at_once(analyst)
 
     successes = sum(won for won, _ in results)
     assert successes + sum(lost for _, lost in results) == THREADS * ROUNDS
     assert tracker.cases.get(case.id).version == successes + 1
-    updates = _entries(tracker, case.id, "updated")
+    updates = journal_entries(tracker, "case", case.id, "updated")
     assert len(updates) == successes
-    _assert_each_change_built_on_the_last(updates, "description")
+    assert_each_change_built_on_the_last(updates, "description")
     assert audit.verify(tracker.database).ok
 
 
@@ -109,11 +80,11 @@ def test_postgres_concurrent_changes_without_versions_all_land(tracker: Tracker)
                     actor, case.id, [ObservableInput(ObservableType.IP, f"10.0.0.{index}")]
                 )
 
-    _at_once(change)
+    at_once(change)
 
     final = tracker.cases.get(case.id)
     assert case_tags(final) == ["tag-0", "tag-4"]
-    assignments = _entries(tracker, case.id, "assigned", "reassigned")
+    assignments = journal_entries(tracker, "case", case.id, "assigned", "reassigned")
     assert sorted(a["after"]["assignee"] for a in assignments) == ["analyst-1", "analyst-5"]
     assert final.assignee == assignments[-1]["after"]["assignee"]
     assert sorted(t.position for t in tracker.tasks.for_case(case.id)) == [1, 2]
@@ -124,22 +95,22 @@ def test_postgres_concurrent_changes_without_versions_all_land(tracker: Tracker)
 def test_postgres_concurrent_tag_additions_all_land(tracker: Tracker) -> None:
     case = tracker.cases.create("lead", CaseInput(title="Shared case"))
 
-    _at_once(lambda i: tracker.cases.update(f"analyst-{i}", case.id, changes={}, add_tags=[f"tag-{i}"]))
+    at_once(lambda i: tracker.cases.update(f"analyst-{i}", case.id, changes={}, add_tags=[f"tag-{i}"]))
 
     assert case_tags(tracker.cases.get(case.id)) == [f"tag-{i}" for i in range(THREADS)]
-    _assert_each_change_built_on_the_last(_entries(tracker, case.id, "updated"), "tags")
+    assert_each_change_built_on_the_last(journal_entries(tracker, "case", case.id, "updated"), "tags")
     assert audit.verify(tracker.database).ok
 
 
 def test_postgres_concurrent_assignments_are_each_recorded(tracker: Tracker) -> None:
     case = tracker.cases.create("lead", CaseInput(title="Shared case"))
 
-    _at_once(lambda i: tracker.cases.assign("lead", case.id, f"analyst-{i}"))
+    at_once(lambda i: tracker.cases.assign("lead", case.id, f"analyst-{i}"))
 
-    moves = _entries(tracker, case.id, "assigned", "reassigned")
+    moves = journal_entries(tracker, "case", case.id, "assigned", "reassigned")
     assert [m["action"] for m in moves] == ["assigned"] + ["reassigned"] * (THREADS - 1)
     assert sorted(m["after"]["assignee"] for m in moves) == sorted(f"analyst-{i}" for i in range(THREADS))
-    _assert_each_change_built_on_the_last(moves, "assignee")
+    assert_each_change_built_on_the_last(moves, "assignee")
     assert tracker.cases.get(case.id).assignee == moves[-1]["after"]["assignee"]
     assert audit.verify(tracker.database).ok
 
@@ -154,8 +125,8 @@ def test_postgres_concurrent_identical_transitions_move_once(tracker: Tracker) -
             return "refused"
         return "moved"
 
-    assert sorted(_at_once(triage)) == ["moved"] + ["refused"] * (THREADS - 1)
-    assert len(_entries(tracker, case.id, "transitioned")) == 1
+    assert sorted(at_once(triage)) == ["moved"] + ["refused"] * (THREADS - 1)
+    assert len(journal_entries(tracker, "case", case.id, "transitioned")) == 1
     assert audit.verify(tracker.database).ok
 
 
@@ -166,7 +137,7 @@ def test_postgres_concurrent_resends_and_sightings_are_all_counted(tracker: Trac
     )
     first, _ = tracker.alerts.ingest("worker", alert)
 
-    _at_once(lambda i: [tracker.alerts.ingest(f"worker-{i}", alert) for _ in range(3)])
+    at_once(lambda i: [tracker.alerts.ingest(f"worker-{i}", alert) for _ in range(3)])
 
     assert tracker.alerts.get(first.id).count == 1 + THREADS * 3
     [observable] = tracker.observables.search().items
@@ -180,7 +151,7 @@ def test_postgres_simultaneous_first_sends_of_one_alert_make_one_alert(tracker: 
         source="edr", source_ref="first-1", title="Beacon", severity=Severity.HIGH, observables=[ip]
     )
 
-    results = _at_once(lambda i: tracker.alerts.ingest(f"sensor-{i}", alert))
+    results = at_once(lambda i: tracker.alerts.ingest(f"sensor-{i}", alert))
 
     assert len({row.id for row, _ in results}) == 1
     assert sum(created for _, created in results) == 1

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
-import json
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from concurrency_support import (
+    ROUNDS,
+    THREADS,
+    assert_each_change_built_on_the_last,
+    at_once,
+    journal_entries,
+)
 
 from socflow.cases.alerts import AlertInput
 from socflow.cases.case_service import CaseInput, case_tags
@@ -19,37 +20,6 @@ from socflow.model.lifecycle import CaseStatus
 from socflow.model.observable import ObservableType
 from socflow.model.severity import Severity
 from socflow.storage import audit
-
-THREADS, ROUNDS = 8, 25
-ResultT = TypeVar("ResultT")
-
-
-def _at_once(work: Callable[[int], ResultT]) -> list[ResultT]:
-    """Run `work(0..THREADS-1)` on THREADS threads released together."""
-    barrier = threading.Barrier(THREADS)
-
-    def start(index: int) -> ResultT:
-        barrier.wait()
-        return work(index)
-
-    with ThreadPoolExecutor(THREADS) as pool:
-        return list(pool.map(start, range(THREADS)))
-
-
-def _entries(tracker: Tracker, object_type: str, object_id: str, *actions: str) -> list[dict[str, Any]]:
-    with tracker.database.session(write=False) as session:
-        rows = audit.entries_for(session, object_type, object_id)
-    return [
-        {"action": r.action, "actor": r.actor, "before": json.loads(r.before), "after": json.loads(r.after)}
-        for r in rows
-        if r.action in actions
-    ]
-
-
-def _assert_each_change_built_on_the_last(entries: list[dict[str, Any]], field: str) -> None:
-    """A lost update shows as an entry whose `before` is not the previous entry's `after`."""
-    for previous, current in itertools.pairwise(entries):
-        assert current["before"][field] == previous["after"][field]
 
 
 def test_concurrent_updates_with_expected_versions_succeed_or_conflict(tracker: Tracker) -> None:
@@ -71,15 +41,15 @@ def test_concurrent_updates_with_expected_versions_succeed_or_conflict(tracker: 
                 lost += 1
         return won, lost
 
-    results = _at_once(analyst)
+    results = at_once(analyst)
 
     successes = sum(won for won, _ in results)
     assert successes + sum(lost for _, lost in results) == THREADS * ROUNDS
     final = tracker.cases.get(case.id)
     assert final.version == successes + 1
-    updates = _entries(tracker, "case", case.id, "updated")
+    updates = journal_entries(tracker, "case", case.id, "updated")
     assert len(updates) == successes
-    _assert_each_change_built_on_the_last(updates, "description")
+    assert_each_change_built_on_the_last(updates, "description")
     assert final.description == updates[-1]["after"]["description"]
     assert audit.verify(tracker.database).ok
 
@@ -87,24 +57,24 @@ def test_concurrent_updates_with_expected_versions_succeed_or_conflict(tracker: 
 def test_concurrent_tag_additions_all_land(tracker: Tracker) -> None:
     case = tracker.cases.create("lead", CaseInput(title="Shared case"))
 
-    _at_once(lambda i: tracker.cases.update(f"analyst-{i}", case.id, changes={}, add_tags=[f"tag-{i}"]))
+    at_once(lambda i: tracker.cases.update(f"analyst-{i}", case.id, changes={}, add_tags=[f"tag-{i}"]))
 
     assert case_tags(tracker.cases.get(case.id)) == [f"tag-{i}" for i in range(THREADS)]
-    updates = _entries(tracker, "case", case.id, "updated")
+    updates = journal_entries(tracker, "case", case.id, "updated")
     assert len(updates) == THREADS
-    _assert_each_change_built_on_the_last(updates, "tags")
+    assert_each_change_built_on_the_last(updates, "tags")
     assert audit.verify(tracker.database).ok
 
 
 def test_concurrent_assignments_are_each_recorded(tracker: Tracker) -> None:
     case = tracker.cases.create("lead", CaseInput(title="Shared case"))
 
-    _at_once(lambda i: tracker.cases.assign("lead", case.id, f"analyst-{i}"))
+    at_once(lambda i: tracker.cases.assign("lead", case.id, f"analyst-{i}"))
 
-    moves = _entries(tracker, "case", case.id, "assigned", "reassigned")
+    moves = journal_entries(tracker, "case", case.id, "assigned", "reassigned")
     assert [m["action"] for m in moves] == ["assigned"] + ["reassigned"] * (THREADS - 1)
     assert sorted(m["after"]["assignee"] for m in moves) == sorted(f"analyst-{i}" for i in range(THREADS))
-    _assert_each_change_built_on_the_last(moves, "assignee")
+    assert_each_change_built_on_the_last(moves, "assignee")
     assert tracker.cases.get(case.id).assignee == moves[-1]["after"]["assignee"]
     assert audit.verify(tracker.database).ok
 
@@ -119,11 +89,11 @@ def test_concurrent_identical_transitions_move_once_and_refuse_the_rest(tracker:
             return "refused"
         return "moved"
 
-    outcomes = _at_once(triage)
+    outcomes = at_once(triage)
 
     assert sorted(outcomes) == ["moved"] + ["refused"] * (THREADS - 1)
     assert tracker.cases.get(case.id).status == "triage"
-    assert len(_entries(tracker, "case", case.id, "transitioned")) == 1
+    assert len(journal_entries(tracker, "case", case.id, "transitioned")) == 1
     assert audit.verify(tracker.database).ok
 
 
@@ -144,7 +114,7 @@ def test_concurrent_different_changes_to_one_case_all_land(tracker: Tracker) -> 
                     actor, case.id, [ObservableInput(ObservableType.IP, f"10.0.0.{index}")]
                 )
 
-    _at_once(change)
+    at_once(change)
 
     assert case_tags(tracker.cases.get(case.id)) == ["tag-0", "tag-4"]
     assert sorted(c.body for c in tracker.notes.comments(case.id)) == ["note 1", "note 5"]
@@ -161,7 +131,7 @@ def test_concurrent_different_changes_to_one_case_all_land(tracker: Tracker) -> 
 def test_concurrent_resends_of_one_alert_are_all_counted(tracker: Tracker) -> None:
     alert = AlertInput(source="siem", source_ref="r-1", title="Beaconing", severity=Severity.LOW)
 
-    results = _at_once(lambda i: [tracker.alerts.ingest(f"worker-{i}", alert)[0].id for _ in range(5)])
+    results = at_once(lambda i: [tracker.alerts.ingest(f"worker-{i}", alert)[0].id for _ in range(5)])
 
     ids = {alert_id for batch in results for alert_id in batch}
     assert len(ids) == 1
@@ -172,7 +142,7 @@ def test_concurrent_resends_of_one_alert_are_all_counted(tracker: Tracker) -> No
 def test_concurrent_sightings_of_one_observable_are_all_counted(tracker: Tracker) -> None:
     ip = ObservableInput(ObservableType.IP, "203.0.113.9")
 
-    _at_once(
+    at_once(
         lambda i: tracker.alerts.ingest(
             "ids",
             AlertInput(
