@@ -119,3 +119,13 @@ def put_port(doc: ECSDocument, path: str, value: str | int | None) -> None:
 
 def put_time(doc: ECSDocument, moment: datetime) -> None:
     doc["@timestamp"] = canonical.to_utc(moment).isoformat().replace("+00:00", "Z")
+
+
+def put_traffic(doc: ECSDocument, unit: str, from_source: int | None, from_destination: int | None) -> None:
+    """`source.<unit>`, `destination.<unit>` and their sum in `network.<unit>` (unit: bytes or packets).
+
+    The sum is written when either side is known; an unknown side counts as zero in it."""
+    put(doc, f"source.{unit}", from_source)
+    put(doc, f"destination.{unit}", from_destination)
+    if from_source is not None or from_destination is not None:
+        put(doc, f"network.{unit}", (from_source or 0) + (from_destination or 0))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Final
 
 from socflow.normalize import canonical
-from socflow.normalize.ecs import ECSDocument, put, put_ip, put_mac, put_port, put_time, put_user
+from socflow.normalize.ecs import ECSDocument, put, put_ip, put_mac, put_port, put_time, put_traffic, put_user
 from socflow.normalize.ipproto import put_transport
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
 
@@ -125,16 +125,8 @@ def _put_traffic(doc: ECSDocument, pairs: dict[str, str]) -> None:
         put_ip(doc, "destination.nat.ip", pairs.get("tranip"))
         put_port(doc, "destination.nat.port", pairs.get("tranport"))
     put(doc, "fortinet.firewall.trandisp", translation)
-    sent, received = _int(pairs.get("sentbyte")), _int(pairs.get("rcvdbyte"))
-    put(doc, "source.bytes", sent)
-    put(doc, "destination.bytes", received)
-    if sent is not None or received is not None:
-        put(doc, "network.bytes", (sent or 0) + (received or 0))
-    sent_packets, received_packets = _int(pairs.get("sentpkt")), _int(pairs.get("rcvdpkt"))
-    put(doc, "source.packets", sent_packets)
-    put(doc, "destination.packets", received_packets)
-    if sent_packets is not None or received_packets is not None:
-        put(doc, "network.packets", (sent_packets or 0) + (received_packets or 0))
+    put_traffic(doc, "bytes", _int(pairs.get("sentbyte")), _int(pairs.get("rcvdbyte")))
+    put_traffic(doc, "packets", _int(pairs.get("sentpkt")), _int(pairs.get("rcvdpkt")))
     duration = _int(pairs.get("duration"))
     if duration is not None:
         put(doc, "event.duration", duration * 1_000_000_000)

@@ -6,7 +6,7 @@ import json
 from typing import Any, Final
 
 from socflow.normalize import canonical
-from socflow.normalize.ecs import ECSDocument, add_related, put, put_ip, put_port, put_time
+from socflow.normalize.ecs import ECSDocument, add_related, put, put_ip, put_port, put_time, put_traffic
 from socflow.normalize.ipproto import put_transport
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
 
@@ -171,16 +171,8 @@ def _put_http(doc: ECSDocument, http: dict[str, Any]) -> None:
 
 def _put_flow(doc: ECSDocument, flow: dict[str, Any]) -> None:
     put(doc, "event.type", ["connection", "end"])
-    to_server, to_client = _number(flow.get("bytes_toserver")), _number(flow.get("bytes_toclient"))
-    put(doc, "source.bytes", to_server)
-    put(doc, "destination.bytes", to_client)
-    if to_server is not None or to_client is not None:
-        put(doc, "network.bytes", (to_server or 0) + (to_client or 0))
-    packets_server, packets_client = _number(flow.get("pkts_toserver")), _number(flow.get("pkts_toclient"))
-    put(doc, "source.packets", packets_server)
-    put(doc, "destination.packets", packets_client)
-    if packets_server is not None or packets_client is not None:
-        put(doc, "network.packets", (packets_server or 0) + (packets_client or 0))
+    put_traffic(doc, "bytes", _number(flow.get("bytes_toserver")), _number(flow.get("bytes_toclient")))
+    put_traffic(doc, "packets", _number(flow.get("pkts_toserver")), _number(flow.get("pkts_toclient")))
     start, end = _iso(flow.get("start")), _iso(flow.get("end"))
     put(doc, "event.start", start)
     put(doc, "event.end", end)

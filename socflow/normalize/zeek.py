@@ -13,7 +13,7 @@ import re
 from typing import Any, Final
 
 from socflow.normalize import canonical
-from socflow.normalize.ecs import ECSDocument, add_related, put, put_ip, put_port, put_time
+from socflow.normalize.ecs import ECSDocument, add_related, put, put_ip, put_port, put_time, put_traffic
 from socflow.normalize.ipproto import put_transport
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
 
@@ -171,16 +171,8 @@ def _put_conn(doc: ECSDocument, record: dict[str, Any]) -> None:
     duration = _number(record.get("duration"))
     if duration is not None:
         put(doc, "event.duration", int(duration * _NANOS))
-    orig_bytes, resp_bytes = _count(record.get("orig_ip_bytes")), _count(record.get("resp_ip_bytes"))
-    put(doc, "source.bytes", orig_bytes)
-    put(doc, "destination.bytes", resp_bytes)
-    if orig_bytes is not None or resp_bytes is not None:
-        put(doc, "network.bytes", (orig_bytes or 0) + (resp_bytes or 0))
-    orig_packets, resp_packets = _count(record.get("orig_pkts")), _count(record.get("resp_pkts"))
-    put(doc, "source.packets", orig_packets)
-    put(doc, "destination.packets", resp_packets)
-    if orig_packets is not None or resp_packets is not None:
-        put(doc, "network.packets", (orig_packets or 0) + (resp_packets or 0))
+    put_traffic(doc, "bytes", _count(record.get("orig_ip_bytes")), _count(record.get("resp_ip_bytes")))
+    put_traffic(doc, "packets", _count(record.get("orig_pkts")), _count(record.get("resp_pkts")))
     put(doc, "zeek.connection.orig_bytes", _count(record.get("orig_bytes")))
     put(doc, "zeek.connection.resp_bytes", _count(record.get("resp_bytes")))
     put(doc, "zeek.connection.missed_bytes", _count(record.get("missed_bytes")))

@@ -13,6 +13,7 @@ from socflow.normalize.ecs import (
     put_mac,
     put_port,
     put_time,
+    put_traffic,
     put_user,
 )
 
@@ -73,3 +74,22 @@ def test_ecs_add_related_replaces_a_malformed_related_value() -> None:
     put_user(doc, "user", "bob")
 
     assert doc["related"] == {"ip": ["10.0.0.1"], "user": ["bob"]}
+
+
+def test_put_traffic_writes_both_sides_and_their_sum() -> None:
+    doc: ECSDocument = {}
+
+    put_traffic(doc, "bytes", 1200, 800)
+
+    assert doc == {"source": {"bytes": 1200}, "destination": {"bytes": 800}, "network": {"bytes": 2000}}
+
+
+def test_put_traffic_counts_an_unknown_side_as_zero_and_writes_nothing_when_both_are_unknown() -> None:
+    one_side: ECSDocument = {}
+    neither: ECSDocument = {}
+
+    put_traffic(one_side, "packets", None, 7)
+    put_traffic(neither, "packets", None, None)
+
+    assert one_side == {"destination": {"packets": 7}, "network": {"packets": 7}}
+    assert neither == {}
