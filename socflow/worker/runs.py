@@ -66,6 +66,8 @@ class RunService:
         self.clock = clock
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease_seconds = lease_seconds
+        # Work kinds other than actions and timers (sub-playbooks, case operations) register here.
+        self.performers: dict[WorkKind, Callable[[Lease], Outcome]] = {}
 
     # -- starting and reading ---------------------------------------------------------------------
 
@@ -199,6 +201,9 @@ class RunService:
             return ResultStatus.SUCCEEDED, earlier, None, None
         if lease.kind is WorkKind.WAIT_TIMER:
             return ResultStatus.SUCCEEDED, {"fired_at": self.clock().isoformat()}, None, None
+        performer = self.performers.get(lease.kind)
+        if performer is not None:
+            return performer(lease)
         if lease.kind is not WorkKind.ACTION:
             return ResultStatus.FAILED, {}, f"no executor for {lease.kind.value} steps yet", "not_supported"
         context = ActionContext(lease.run_id, lease.step_id, lease.attempt, lease.idempotency_key)
