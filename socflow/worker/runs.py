@@ -12,13 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from socflow.actions.registry import ActionContext, ActionFailed, ActionSpec, actions
 from socflow.cases.uow import fetch, now, require_actor, unit_of_work
 from socflow.errors import SocflowError
 from socflow.playbooks.conductor import Conductor
 from socflow.playbooks.graph import WorkKind
-from socflow.playbooks.work import Event, ResultStatus, RunStatus, StepResult
+from socflow.playbooks.work import FINISHED, Event, ResultStatus, RunStatus, StepResult
 from socflow.plugins import Registry
 from socflow.storage.db import Database
 from socflow.storage.tables_runs import RunJournalRow, RunRow, StepAttemptRow
@@ -40,7 +41,8 @@ LEASE_MARGIN_SECONDS: Final = 30.0
 LEASE_TRIES: Final = 3  # beyond a step's own timeout, before another worker may take it
 
 Clock = Callable[[], datetime]
-Outcome = tuple[ResultStatus, dict[str, Any], str | None, str | None]  # status, output, error, code
+# status, output, error, code; a status of None parks the attempt (see `complete`).
+Outcome = tuple[ResultStatus | None, dict[str, Any], str | None, str | None]
 
 
 class RunService:
@@ -68,6 +70,8 @@ class RunService:
         self.lease_seconds = lease_seconds
         # Work kinds other than actions and timers (sub-playbooks, case operations) register here.
         self.performers: dict[WorkKind, Callable[[Lease], Outcome]] = {}
+        # Called inside the transaction that moves a run to succeeded, failed or cancelled.
+        self.on_finished: builtins.list[Callable[[Session, RunRow], None]] = []
 
     # -- starting and reading ---------------------------------------------------------------------
 
@@ -104,7 +108,7 @@ class RunService:
             work.session.flush()
             journal = Journal(work.session, run_id, at, work.actor)
             journal.add("run_started", playbook=playbook_id, version=version.id, inputs=inputs or {})
-            save(work.session, run, conductor, journal, at)
+            self._save(work.session, run, conductor, journal, at)
             work.record(
                 OBJECT_TYPE, run_id, "started", after={"playbook": playbook_id, "version": version.id}
             )
@@ -230,6 +234,11 @@ class RunService:
             if (row.status, row.lease_owner, row.leases) != (AttemptStatus.LEASED, lease.owner, lease.number):
                 journal.add("result_discarded", step=row.step_id, attempt=row.attempt, lease=lease.number)
                 return False
+            if status is None:  # parked: the work goes on elsewhere and a signal will decide the step
+                row.status, row.lease_owner, row.lease_expires_at = AttemptStatus.WAITING.value, None, None
+                row.output = output
+                journal.add("step_parked", step=row.step_id, attempt=row.attempt, key=row.idempotency_key)
+                return True
             succeeded = status is ResultStatus.SUCCEEDED
             row.status = (AttemptStatus.SUCCEEDED if succeeded else AttemptStatus.FAILED).value
             row.output, row.error, row.error_code = output, error, code
@@ -241,8 +250,17 @@ class RunService:
             journal.add(
                 kind, step=row.step_id, attempt=row.attempt, key=row.idempotency_key, error=error, code=code
             )
-            save(session, run, conductor, journal, at)
+            self._save(session, run, conductor, journal, at)
             return True
+
+    def _save(
+        self, session: Session, run: RunRow, conductor: Conductor, journal: Journal, at: datetime
+    ) -> None:
+        before = run.status
+        save(session, run, conductor, journal, at)
+        if run.status != before and conductor.status in FINISHED:
+            for hook in self.on_finished:
+                hook(session, run)
 
     # -- operators' moves -------------------------------------------------------------------------
 
@@ -286,6 +304,6 @@ class RunService:
             apply(conductor, at.isoformat())
             journal = Journal(work.session, run_id, at, work.actor)
             journal.add(action, **data)
-            save(work.session, run, conductor, journal, at)
+            self._save(work.session, run, conductor, journal, at)
             work.record(OBJECT_TYPE, run_id, action, before={"status": before}, after={"status": run.status})
             return run
