@@ -39,6 +39,7 @@ async def _socflow_run(
         [ListenerSpec("bench-tcp", Transport.TCP, "127.0.0.1", 0)],
         max_message_bytes=MAX_MESSAGE_BYTES,
         enrich=enrich,
+        tune_gc=True,  # as `socflow ingest serve` and the API server run it (from_settings)
     )
     ports = await service.start()
     assert service.pipeline is not None

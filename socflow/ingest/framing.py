@@ -27,7 +27,7 @@ Decoded = str | FrameError
 def decode_message(raw: bytes, max_bytes: int) -> Decoded | None:
     """One message's bytes as text: None for a blank one, a FrameError when oversize or not UTF-8."""
     body = raw.rstrip(_TRAILER)
-    if not body.strip():
+    if not body or body.isspace():  # blank (the same test as `not body.strip()`, without a copy)
         return None
     if len(body) > max_bytes:
         return FrameError(

@@ -211,13 +211,13 @@ _ABBREVIATED_ZONES: Final = {"UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "
                              "BST": 1, "EET": 2, "EEST": 3, "JST": 9, "IST": 5.5}  # fmt: skip
 # Only these names (or an offset) are read as a zone after the time: an upper-case host name such
 # as "HOST" must stay a host name.
-_ZONE_NAMES: Final = "|".join(sorted(_ABBREVIATED_ZONES, key=len, reverse=True))
+ZONE_NAMES: Final = "|".join(sorted(_ABBREVIATED_ZONES, key=len, reverse=True))
 BSD_TIMESTAMP = re.compile(
     r"[*.]?(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+)?"
     r"(?P<mon>[A-Za-z]{3})\s+(?P<day>\d{1,2})(?:\s+(?P<year>\d{4}))?\s+"
     r"(?P<h>\d{1,2}):(?P<mi>\d{2}):(?P<s>\d{2})(?:[.,](?P<frac>\d{1,9}))?"
     r"(?:\s+(?P<year2>\d{4})(?![\d:]))?"
-    r"(?:\s+(?P<tz>(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|" + _ZONE_NAMES + r")(?=\s|$|:))?"
+    r"(?:\s+(?P<tz>(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|" + ZONE_NAMES + r")(?=\s|$|:))?"
 )
 _EPOCH_TEXT = re.compile(r"^-?\d{9,19}(?:\.\d+)?$")
 _CLF_TIMESTAMP = re.compile(
@@ -235,8 +235,16 @@ def bsd_timestamp(match: re.Match[str], received: datetime, assumed_zone: tzinfo
 
     The year is inferred against the receipt date in the sender's zone (where the stamp was
     written). Streams repeat the same stamp many times a second, so the conversion is memoised."""
-    received_local = to_utc(received).astimezone(assumed_zone)
-    return _bsd_moment(match.group(*_BSD_GROUPS), assumed_zone, received_local.date())
+    return bsd_moment(match.group(*_BSD_GROUPS), received, assumed_zone)
+
+
+def bsd_moment(groups: tuple[str | None, ...], received: datetime, assumed_zone: tzinfo = UTC) -> datetime:
+    """`bsd_timestamp` from the groups of BSD_TIMESTAMP already taken out, in the order of _BSD_GROUPS."""
+    if assumed_zone is UTC and received.tzinfo is UTC:  # the usual case: no conversion needed
+        received_date = received.date()
+    else:
+        received_date = to_utc(received).astimezone(assumed_zone).date()
+    return _bsd_moment(groups, assumed_zone, received_date)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)

@@ -30,6 +30,8 @@ def split_pairs(text: str) -> dict[str, str]:
 
 def looks_like_kv(text: str) -> bool:
     """At least two `key=value` pairs: one alone is too common in free text to mean anything."""
+    if text.count("=") < 2:  # two pairs need two '=': most free text is refused without the regex
+        return False
     matches = _PAIR.finditer(text)
     return next(matches, None) is not None and next(matches, None) is not None
 

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
 from typing import Final
 
 from socflow.errors import SocflowError
 from socflow.model.records import RawRecord, Transport
 from socflow.normalize import builtin, canonical
-from socflow.normalize.ecs import ECSDocument, get, put
-from socflow.normalize.registry import PARSER_OVERRIDES, PARSERS, ParseContext, ParseError, ParserSpec
+from socflow.normalize.ecs import ECSDocument, get
+from socflow.normalize.registry import (
+    PARSER_OVERRIDES,
+    PARSERS,
+    ParseContext,
+    ParseError,
+    ParseFunction,
+    ParserSpec,
+)
 from socflow.normalize.syslog_header import SyslogHeader, merge_header, split_syslog
 
 ECS_VERSION: Final = "8.11.0"
@@ -26,12 +35,16 @@ class _ChosenParserFailed(Exception):
         self.error = error
 
 
+_Entry = tuple[Callable[[str], bool], ParseFunction, bool, str, str]
+
+
 class _Candidates:
     """Parsers that have a sniffer, highest priority first; rebuilt only when the registry grows."""
 
     def __init__(self) -> None:
         self._key: tuple[int, int] = (-1, -1)
         self._ordered: tuple[ParserSpec, ...] = ()
+        self._entries: tuple[_Entry, ...] = ()
 
     def ordered(self) -> tuple[ParserSpec, ...]:
         key = (PARSERS.count(), PARSER_OVERRIDES.generation)
@@ -41,8 +54,18 @@ class _Candidates:
             sniffable = [spec for spec in effective if spec.sniff is not None]
             # sorted() is stable: equal priorities keep registration order.
             self._ordered = tuple(sorted(sniffable, key=lambda spec: -spec.priority))
+            self._entries = tuple(
+                (spec.sniff, spec.parse, spec.wants_syslog_body, spec.name, spec.dataset or spec.name)
+                for spec in self._ordered
+                if spec.sniff is not None
+            )
             self._key = key
         return self._ordered
+
+    def entries(self) -> tuple[_Entry, ...]:
+        """`ordered` as plain tuples (sniff, parse, wants_syslog_body, name, dataset) for the hot loop."""
+        self.ordered()
+        return self._entries
 
 
 _CANDIDATES = _Candidates()
@@ -74,30 +97,29 @@ def _parse_with(spec: ParserSpec, text: str, context: ParseContext) -> ECSDocume
     return _finish(doc, spec.dataset or spec.name, text, context)
 
 
-def _auto(text: str, context: ParseContext) -> ECSDocument:
+def _auto(text: str, context: ParseContext, entries: tuple[_Entry, ...] | None = None) -> ECSDocument:
     header = split_syslog(text, context.received_at, context.zone)
     body = header.body if header is not None else text
-    for spec in _CANDIDATES.ordered():
-        subject = body if spec.wants_syslog_body else text
-        sniff = spec.sniff
-        if sniff is None or not sniff(subject):
+    for sniff, parse, wants_body, name, dataset in entries or _CANDIDATES.entries():
+        subject = body if wants_body else text
+        if not sniff(subject):
             continue
         try:
-            doc = spec.parse(subject, context)
+            doc = parse(subject, context)
         except Exception as error:
-            raise _ChosenParserFailed(spec.name, error) from error
+            raise _ChosenParserFailed(name, error) from error
         if doc is None:
             continue
-        if header is not None and spec.wants_syslog_body:
+        if header is not None and wants_body:
             merge_header(doc, header)
-        return _finish(doc, spec.dataset or spec.name, text, context)
+        return _finish(doc, dataset, text, context)
     return _plain(text, header, context)
 
 
 def _plain(text: str, header: SyslogHeader | None, context: ParseContext) -> ECSDocument:
     """Nothing recognised the message: keep it as text, with the syslog header's fields if any."""
-    doc: ECSDocument = {}
-    put(doc, "message", header.body if header is not None else text)
+    message = header.body if header is not None else text
+    doc: ECSDocument = {"message": message} if message else {}
     if header is not None:
         merge_header(doc, header)
     return _finish(doc, "syslog" if header is not None else "generic", text, context)
@@ -113,7 +135,8 @@ def _finish(doc: ECSDocument, dataset: str, text: str, context: ParseContext) ->
     event["original"] = text
     event["ingested"] = ingested
     dataset = event.setdefault("dataset", dataset)
-    event.setdefault("module", str(dataset).split(".", 1)[0])
+    if "module" not in event:
+        event["module"] = str(dataset).split(".", 1)[0]
     doc["ecs"] = {"version": ECS_VERSION}
     return doc
 
@@ -132,6 +155,7 @@ def failure_document(text: str, received_at: datetime, error: BaseException, par
     }
 
 
+@lru_cache(maxsize=256)  # the messages of one read share one receipt time, so one context
 def _context(received_at: datetime, timezone: str | None) -> tuple[ParseContext, str | None]:
     try:
         zone: tzinfo = canonical.zone(timezone)
@@ -142,6 +166,17 @@ def _context(received_at: datetime, timezone: str | None) -> tuple[ParseContext,
 
 def normalize(record: RawRecord) -> ECSDocument:
     """One record to one ECS document. Never raises: a failure gives `failure_document`."""
+    return _normalize(record, None)
+
+
+def normalize_many(records: Sequence[RawRecord]) -> list[ECSDocument]:
+    """`normalize` for each record of a batch; the parser list is looked up once for all of them."""
+    builtin.register_builtins()
+    entries = _CANDIDATES.entries()
+    return [_normalize(record, entries) for record in records]
+
+
+def _normalize(record: RawRecord, entries: tuple[_Entry, ...] | None) -> ECSDocument:
     received = canonical.to_utc(record.received_at)
     text = record.text
     parser = record.format or AUTO
@@ -150,8 +185,9 @@ def normalize(record: RawRecord) -> ECSDocument:
         if zone_problem is not None:
             raise ParseError(zone_problem)
         if parser == AUTO:
-            builtin.register_builtins()
-            return _auto(text, context)
+            if entries is None:
+                builtin.register_builtins()
+            return _auto(text, context, entries)
         return _parse_with(resolve(parser), text, context)
     except _ChosenParserFailed as failed:
         return failure_document(text, received, failed.error, f"{parser}/{failed.parser}")

@@ -177,13 +177,35 @@ def _put_pam_pairs(doc: ECSDocument, pairs: str) -> None:
     put(doc, "sshd.tty", fields.get("tty"))
 
 
+_SSHD_GROUPS: Final = (  # regex group -> sshd.* field, after sshd.method and network.protocol
+    ("key_type", "key_type"),
+    ("fingerprint", "key_fingerprint"),
+    ("reason", "reason"),
+)
+
+
+def _put_sshd(doc: ECSDocument, field: str, value: object) -> None:
+    """`put(doc, "sshd.<field>", value)` without the path handling."""
+    if value is None or value == "":
+        return
+    sshd = doc.get("sshd")
+    if not isinstance(sshd, dict):
+        sshd = doc["sshd"] = {}
+    sshd[field] = value
+
+
 def _fill(doc: ECSDocument, form: _Form, found: re.Match[str]) -> None:
     groups: dict[str, str | None] = found.groupdict()
-    put(doc, "event.kind", "event")
-    put(doc, "event.category", [form.category])
-    put(doc, "event.type", [form.kind])
-    put(doc, "event.action", form.action)
-    put(doc, "event.outcome", form.outcome)
+    # Built directly rather than by dotted-path `put`s: this runs for every sshd line.
+    event = doc.get("event")
+    if not isinstance(event, dict):
+        event = doc["event"] = {}
+    event["kind"] = "event"
+    event["category"] = [form.category]
+    event["type"] = [form.kind]
+    event["action"] = form.action
+    if form.outcome:
+        event["outcome"] = form.outcome
     user = groups.get("user")
     if user is not None and user.strip():
         put_user(doc, "user", user.strip())
@@ -191,13 +213,18 @@ def _fill(doc: ECSDocument, form: _Form, found: re.Match[str]) -> None:
     if address and not put_ip(doc, "source.ip", address):
         put(doc, "source.domain", address.rstrip(":"))
     put_port(doc, "source.port", groups.get("port"))
-    put(doc, "sshd.method", groups.get("method"))
-    put(doc, "network.protocol", "ssh" if groups.get("proto") else None)
-    put(doc, "sshd.key_type", groups.get("key_type"))
-    put(doc, "sshd.key_fingerprint", groups.get("fingerprint"))
-    put(doc, "sshd.reason", groups.get("reason"))
+    method = groups.get("method")
+    if method:
+        _put_sshd(doc, "method", method)
+    if groups.get("proto"):
+        put(doc, "network.protocol", "ssh")
+    for group, field in _SSHD_GROUPS:
+        value = groups.get(group)
+        if value:
+            _put_sshd(doc, field, value)
     code = groups.get("code")
-    put(doc, "sshd.disconnect_code", int(code) if code else None)
+    if code:
+        _put_sshd(doc, "disconnect_code", int(code))
     if groups.get("invalid") or groups.get("qualifier") == "invalid user":
         put(doc, "sshd.invalid_user", True)
     if groups.get("pairs") is not None:
@@ -228,9 +255,11 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
         found = form.pattern.match(body)
         if found is not None:
             _fill(doc, form, found)
-            put(doc, "message", body)
-            put(doc, "event.module", "system")
-            put(doc, "event.dataset", DATASET)
+            if body:
+                doc["message"] = body
+            event = doc["event"]  # _fill made it
+            event["module"] = "system"
+            event["dataset"] = DATASET
             return doc
     return None
 

@@ -7,10 +7,12 @@ import binascii
 import functools
 import ipaddress
 import json
+import operator
 import re
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 from typing import cast as typing_cast
 
@@ -19,6 +21,7 @@ from sqlalchemy import (
     CursorResult,
     String,
     Table,
+    bindparam,
     cast,
     delete,
     func,
@@ -28,10 +31,11 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from socflow.errors import Issue, ValidationFailed
+from socflow.errors import DuplicateKey, Issue, StorageError, ValidationFailed
 from socflow.storage.db import Database
 from socflow.storage.pagination import MAX_LIMIT
 from socflow.storage.tables import utcnow
@@ -133,13 +137,70 @@ _EVENTS: Table = EventRow.__table__  # type: ignore[assignment]  # a declarative
 _DEAD_LETTERS: Table = DeadLetterRow.__table__  # type: ignore[assignment]
 
 
+# The SQLite fast path: the event columns in table order (without the rowid), one prepared INSERT.
+_EVENT_COLUMNS: Final = tuple(column.name for column in _EVENTS.columns if column.name != "id")
+_EVENT_VALUES: Final = operator.itemgetter(*_EVENT_COLUMNS)
+_TIME_COLUMNS: Final = tuple(
+    index for index, name in enumerate(_EVENT_COLUMNS) if name in ("timestamp", "ingested_at")
+)
+_SQLITE_INSERT_EVENTS: Final = str(
+    insert(_EVENTS)
+    .values({name: bindparam(name) for name in _EVENT_COLUMNS})
+    .compile(dialect=sqlite_dialect.dialect())
+)
+
+
+def sqlite_time(moment: datetime) -> str:
+    """The text SQLAlchemy stores for a UTCDateTime on SQLite: naive UTC with six fraction digits."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are refused: give a time zone")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_params(events: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]] | None:
+    """Each row as a parameter tuple in column order; None when a row lacks a column (Core decides)."""
+    values = _EVENT_VALUES
+    first, second = _TIME_COLUMNS
+    texts: dict[datetime, str] = {}  # a batch shares its ingest time, and events share seconds
+    params = []
+    try:
+        for row in events:
+            item = list(values(row))
+            for index in (first, second):
+                moment = item[index]
+                text = texts.get(moment)
+                if text is None:
+                    text = texts[moment] = sqlite_time(moment)
+                item[index] = text
+            params.append(tuple(item))
+    except (KeyError, AttributeError, TypeError):
+        return None
+    return params
+
+
 def _write_rows(
     session: Session, events: Sequence[dict[str, Any]], dead_letters: Sequence[dict[str, Any]]
 ) -> None:
-    """Plain Core executemany on the tables (the ORM-enabled insert costs about 3x per row)."""
+    """Plain Core executemany on the tables (the ORM-enabled insert costs about 3x per row).
+
+    On SQLite events go straight to the driver: one prepared INSERT run by `executemany` with
+    plain tuples, the same stored text as Core's, at a fraction of Core's per-row parameter work."""
     connection = session.connection()
     if events:
-        connection.execute(insert(_EVENTS), list(events))
+        params = _sqlite_params(events) if connection.dialect.name == "sqlite" else None
+        if params is None:
+            connection.execute(insert(_EVENTS), list(events))
+        else:
+            driver = connection.connection.driver_connection
+            assert driver is not None  # a checked-out connection always has its driver connection
+            try:
+                driver.executemany(_SQLITE_INSERT_EVENTS, params)
+            except sqlite3.IntegrityError as exc:
+                raise DuplicateKey(f"the change conflicts with stored data: {exc}") from None
+            except sqlite3.Error as exc:
+                raise StorageError(f"database error: {exc}") from None
     if dead_letters:
         connection.execute(insert(_DEAD_LETTERS), list(dead_letters))
 
