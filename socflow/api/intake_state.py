@@ -12,6 +12,7 @@ from socflow.ingest.mapping_files import install_user_mappings
 from socflow.ingest.metrics import IntakeStats
 from socflow.ingest.pipeline import Enricher, IngestPipeline
 from socflow.ingest.service import IntakeService, IntakeThread, Retention, listener_specs
+from socflow.ingest.shared_counters import SharedCounters
 from socflow.storage.db import Database
 from socflow.storage.events import EventStore
 
@@ -25,6 +26,7 @@ class IntakeState:
     pipeline: IngestPipeline
     max_message_bytes: int
     listeners: IntakeThread | None = field(default=None)
+    shared: SharedCounters | None = field(default=None)  # published for, and summed over, all processes
 
     @classmethod
     def build(cls, settings: Settings, database: Database, enrich: Enricher | None = None) -> IntakeState:
@@ -36,9 +38,12 @@ class IntakeState:
         # The intake thread also runs periodic retention, so it starts when either is configured.
         if listener_specs(settings) or Retention.from_settings(settings).active:
             listeners = IntakeThread(IntakeService.from_settings(settings, store, stats=stats, enrich=enrich))
-        return cls(store, stats, pipeline, settings.max_message_bytes, listeners)
+        shared = SharedCounters(stats, database)
+        return cls(store, stats, pipeline, settings.max_message_bytes, listeners, shared)
 
     def start(self) -> dict[str, int]:
+        if self.shared is not None:
+            self.shared.start()
         return self.listeners.start() if self.listeners is not None else {}
 
     @property
@@ -48,6 +53,8 @@ class IntakeState:
     def stop(self) -> None:
         if self.listeners is not None:
             self.listeners.stop()
+        if self.shared is not None:
+            self.shared.stop()  # after the listeners: what they stored last is published too
 
 
 def attach_intake(app: FastAPI, state: IntakeState) -> None:

@@ -86,12 +86,16 @@ def list_dead_letters(
 
 @router.get("/stats")
 def intake_stats(intake: IntakeDep) -> IntakeStatsOut:
-    """Counters per listener since this process started (HTTP, syslog listeners, file imports)."""
-    listeners = {name: ListenerStats(**counts) for name, counts in intake.stats.snapshot().items()}
-    return IntakeStatsOut(listeners=listeners, queue_depth=intake.stats.queue_depth, ports=intake.ports)
+    """Counters per listener summed over every socflow process (API, `ingest serve`, file imports)."""
+    shared = intake.shared
+    snapshot = shared.snapshot() if shared is not None else intake.stats.snapshot()
+    depth = shared.queue_depth() if shared is not None else intake.stats.queue_depth
+    listeners = {name: ListenerStats(**counts) for name, counts in snapshot.items()}
+    return IntakeStatsOut(listeners=listeners, queue_depth=depth, ports=intake.ports)
 
 
 @metrics_router.get("/metrics", response_class=Response)
 def metrics(intake: IntakeDep) -> Response:
-    """Prometheus text exposition of the intake counters."""
-    return Response(generate_latest(intake.stats.registry()), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus text exposition of the intake counters, summed over every socflow process."""
+    registry = intake.shared.registry() if intake.shared is not None else intake.stats.registry()
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 import sys
@@ -26,8 +27,10 @@ from socflow.ingest.dead_letters import raw_text
 from socflow.ingest.enrichment import AssetEnricher
 from socflow.ingest.files import FileImporter, FileKind, sniff_kind
 from socflow.ingest.mapping_files import install_user_mappings
+from socflow.ingest.metrics import IntakeStats
 from socflow.ingest.pipeline import IngestPipeline
 from socflow.ingest.service import IntakeService, serve_forever
+from socflow.ingest.shared_counters import SharedCounters
 from socflow.logging import configure_logging, get_logger
 from socflow.model.records import RawRecord, Transport
 from socflow.normalize import canonical
@@ -81,16 +84,25 @@ def ingest_file(
     store = EventStore(database)
     settings = cli.settings
     install_user_mappings(settings)
+    enrich = AssetEnricher(database).enrich
+    pipeline = IngestPipeline(store, batch_size=settings.intake_batch_size, enrich=enrich)
     importer = FileImporter(
-        IngestPipeline(store, batch_size=settings.intake_batch_size, enrich=AssetEnricher(database).enrich),
-        store,
-        max_message_bytes=settings.max_message_bytes,
-        batch_size=settings.intake_batch_size,
+        pipeline, store, max_message_bytes=settings.max_message_bytes, batch_size=settings.intake_batch_size
     )
     err = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=err
-    ) as progress:
+    shared = SharedCounters(pipeline.stats, database)  # the import's counts outlive this process
+    shared.start()
+    with (
+        contextlib.ExitStack() as cleanup,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=err,
+        ) as progress,
+    ):
+        cleanup.callback(shared.stop)  # a last publish, also when the import fails
         for path in paths:
             task = progress.add_task(path.name, total=None)
 
@@ -176,14 +188,19 @@ def serve(
     configure_logging(settings.log_level, json=settings.log_json)
     install_user_mappings(settings)
     database = cli.tracker().database
+    stats = IntakeStats()
     service = IntakeService.from_settings(
-        settings, EventStore(database), enrich=AssetEnricher(database).enrich
+        settings, EventStore(database), stats=stats, enrich=AssetEnricher(database).enrich
     )
     get_logger("socflow.cli.ingest").info("intake starting", listeners=[spec.name for spec in service.specs])
+    shared = SharedCounters(stats, database)  # so the API's /metrics and stats show this process's counts
+    shared.start()
     try:
         asyncio.run(serve_forever(service))
     except KeyboardInterrupt:
         typer.echo("socflow: intake stopped", err=True)
+    finally:
+        shared.stop()
 
 
 def _lines(path: Path | None) -> Iterator[str]:

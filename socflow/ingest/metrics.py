@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Final
 
@@ -12,6 +12,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 COUNTERS: Final = ("received", "stored", "dead_lettered", "udp_dropped", "parse_failures")
+Counts = dict[str, dict[str, int]]  # {listener: {counter: value}}
 
 
 @dataclass
@@ -57,24 +58,30 @@ class IntakeStats:
 
     def registry(self) -> CollectorRegistry:
         """A Prometheus registry of its own (not the global one), so each app and test is separate."""
-        registry = CollectorRegistry(auto_describe=True)
-        registry.register(_StatsCollector(self))
-        return registry
+        return counters_registry(self.snapshot, lambda: self.queue_depth)
+
+
+def counters_registry(snapshot: Callable[[], Counts], queue_depth: Callable[[], int]) -> CollectorRegistry:
+    """A registry whose collector asks `snapshot` and `queue_depth` at every scrape."""
+    registry = CollectorRegistry(auto_describe=True)
+    registry.register(_StatsCollector(snapshot, queue_depth))
+    return registry
 
 
 class _StatsCollector(Collector):
-    def __init__(self, stats: IntakeStats) -> None:
-        self.stats = stats
+    def __init__(self, snapshot: Callable[[], Counts], queue_depth: Callable[[], int]) -> None:
+        self.snapshot = snapshot
+        self.queue_depth = queue_depth
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
-        snapshot = self.stats.snapshot()
+        snapshot = self.snapshot()
         for name in COUNTERS:
             family = CounterMetricFamily(
                 f"socflow_intake_{name}", f"Intake messages {name.replace('_', ' ')}", labels=["listener"]
             )
             for listener, counts in snapshot.items():
-                family.add_metric([listener], counts[name])
+                family.add_metric([listener], counts.get(name, 0))
             yield family
         yield GaugeMetricFamily(
-            "socflow_intake_queue_depth", "Messages waiting to be stored", value=self.stats.queue_depth
+            "socflow_intake_queue_depth", "Messages waiting to be stored", value=self.queue_depth()
         )

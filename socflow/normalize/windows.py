@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Final
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
 
 from socflow.normalize import canonical, windows_security, windows_sysmon
-from socflow.normalize.ecs import ECSDocument, put, put_host
+from socflow.normalize.ecs import ECSDocument, put_host
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
 from socflow.normalize.windows_event import (
     WinEvent,
@@ -63,63 +65,113 @@ def _level(event: WinEvent) -> str | None:
     return _LEVEL_NAMES.get(name, name)
 
 
-def _meaning(event: WinEvent) -> Meaning | None:
-    return windows_security.meaning_for(
-        event.event_id, event.channel, event.provider_name
-    ) or windows_sysmon.meaning_for(event.event_id, event.channel, event.provider_name)
+@dataclass(frozen=True)
+class _Profile:
+    """What depends only on (event ID, channel, provider): worked out once per kind of event."""
+
+    code: str
+    dataset: str
+    meaning: Meaning | None
 
 
-def _put_time(doc: ECSDocument, event: WinEvent, context: ParseContext) -> None:
+_PROFILES: dict[tuple[int, str | None, str | None], _Profile] = {}
+_PROFILES_MAX: Final = 4096
+
+
+def _profile(event: WinEvent) -> _Profile:
+    key = (event.event_id, event.channel, event.provider_name)
+    found = _PROFILES.get(key)
+    if found is None:
+        meaning = windows_security.meaning_for(
+            event.event_id, event.channel, event.provider_name
+        ) or windows_sysmon.meaning_for(event.event_id, event.channel, event.provider_name)
+        found = _Profile(str(event.event_id), dataset_for(event.channel), meaning)
+        if len(_PROFILES) < _PROFILES_MAX:
+            _PROFILES[key] = found
+    return found
+
+
+def _time(event: WinEvent, context: ParseContext) -> str | None:
     if event.time is None:
-        return
+        return None
     try:
-        moment = canonical.parse_iso(event.time.removesuffix(" UTC"), context.zone)
+        try:  # the evtx package's form ("...T09:15:30.123456Z") needs no clean-up first
+            moment = canonical.to_utc(datetime.fromisoformat(event.time), context.zone)
+        except ValueError:
+            moment = canonical.parse_iso(event.time.removesuffix(" UTC"), context.zone)
     except (ValueError, OverflowError):
         raise ParseError(f"unreadable event time {event.time!r}") from None
-    doc["@timestamp"] = canonical.format_time(moment)
+    return canonical.format_time(moment)
 
 
-def _put_winlog(doc: ECSDocument, event: WinEvent) -> None:
-    put(doc, "winlog.event_id", event.event_id)
-    put(doc, "winlog.channel", event.channel)
-    put(doc, "winlog.computer_name", event.computer)
-    put(doc, "winlog.record_id", event.record_id)
-    put(doc, "winlog.provider_name", event.provider_name)
-    put(doc, "winlog.provider_guid", event.provider_guid)
-    put(doc, "winlog.process.pid", event.process_id)
-    put(doc, "winlog.process.thread.id", event.thread_id)
-    put(doc, "winlog.task", event.task)
-    put(doc, "winlog.opcode", event.opcode)
-    put(doc, "winlog.keywords", event.keywords)
-    put(doc, "winlog.version", event.version)
-    put(doc, "winlog.user.identifier", event.user_sid)
+def _winlog(event: WinEvent) -> dict[str, Any]:
+    """The `winlog` object: plain dict writes, absent (None or empty) values left out."""
+    winlog: dict[str, Any] = {"event_id": event.event_id}
+    for key, value in (
+        ("channel", event.channel),
+        ("computer_name", event.computer),
+        ("record_id", event.record_id),
+        ("provider_name", event.provider_name),
+        ("provider_guid", event.provider_guid),
+    ):
+        if value is not None and value != "":
+            winlog[key] = value
+    process: dict[str, Any] = {}
+    if event.process_id is not None:
+        process["pid"] = event.process_id
+    if event.thread_id is not None:
+        process["thread"] = {"id": event.thread_id}
+    if process:
+        winlog["process"] = process
+    for key, value in (
+        ("task", event.task),
+        ("opcode", event.opcode),
+        ("keywords", event.keywords),
+        ("version", event.version),
+    ):
+        if value is not None and value != "":
+            winlog[key] = value
+    if event.user_sid:
+        winlog["user"] = {"identifier": event.user_sid}
     if event.event_data:
-        doc["winlog"]["event_data"] = dict(event.event_data)
+        winlog["event_data"] = dict(event.event_data)
     if event.user_data:
-        doc["winlog"]["user_data"] = dict(event.user_data)
-    put(doc, "winlog.user_data_name", event.user_data_name)
+        winlog["user_data"] = dict(event.user_data)
+    if event.user_data_name:
+        winlog["user_data_name"] = event.user_data_name
+    return winlog
 
 
 def to_ecs(event: WinEvent, context: ParseContext) -> ECSDocument:
-    """The one mapping core: the record's own fields, then what its event ID means in ECS."""
+    """The one mapping core: the record's own fields, then what its event ID means in ECS.
+
+    Built with plain dict writes; what depends only on the kind of event is cached (`_profile`)."""
+    profile = _profile(event)
     doc: ECSDocument = {}
-    _put_time(doc, event, context)
-    put(doc, "event.kind", "event")
-    put(doc, "event.code", str(event.event_id))
-    put(doc, "event.provider", event.provider_name)
-    put(doc, "event.module", MODULE)
-    put(doc, "event.dataset", dataset_for(event.channel))
-    put(doc, "log.level", _level(event))
+    timestamp = _time(event, context)
+    if timestamp is not None:
+        doc["@timestamp"] = timestamp
+    described: dict[str, Any] = {"kind": "event", "code": profile.code}
+    if event.provider_name:
+        described["provider"] = event.provider_name
+    described["module"] = MODULE
+    described["dataset"] = profile.dataset
+    doc["event"] = described
+    level = _level(event)
+    if level:
+        doc["log"] = {"level": level}
     put_host(doc, "host", event.computer)
-    put(doc, "message", event.message)
-    _put_winlog(doc, event)
-    fields = Fields({**event.user_data, **event.event_data})
-    meaning = _meaning(event)
+    if event.message:
+        doc["message"] = event.message
+    doc["winlog"] = _winlog(event)
+    fields = Fields({**event.user_data, **event.event_data} if event.user_data else event.event_data)
+    meaning = profile.meaning
     if meaning is not None:
-        put(doc, "event.action", meaning.action)
-        put(doc, "event.category", list(meaning.category))
-        put(doc, "event.type", list(meaning.kind))
-        put(doc, "event.outcome", meaning.outcome)
+        described["action"] = meaning.action
+        described["category"] = list(meaning.category)
+        described["type"] = list(meaning.kind)
+        if meaning.outcome is not None:
+            described["outcome"] = meaning.outcome
         meaning.fill(doc, fields)
     windows_security.related_accounts(doc, fields)
     return doc

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import orjson
+
 from socflow.normalize.registry import ParseError
 
 # NXLog's im_msvistalog fields that describe the record; every other key is an EventData field.
@@ -49,6 +51,8 @@ class WinEvent:
 
 def integer(value: Any) -> int | None:
     """An int from 4625, "4625", "0x1a4" or {"#text": 4625}; None for anything else."""
+    if type(value) is int:  # the common case first (bool is a subclass of int, not this type)
+        return value
     if isinstance(value, dict):
         value = value.get("#text")
     if isinstance(value, bool) or value is None:
@@ -66,6 +70,8 @@ def integer(value: Any) -> int | None:
 
 def text(value: Any) -> str:
     """A data value as the XML would show it: booleans lower-case, null as empty, lists comma-joined."""
+    if type(value) is str:  # the common case first
+        return value
     if isinstance(value, dict):
         value = value.get("#text", "")
     if value is None:
@@ -78,7 +84,7 @@ def text(value: Any) -> str:
 
 
 def optional_text(value: Any) -> str | None:
-    result = text(value)
+    result = value if type(value) is str else text(value)
     return result or None
 
 
@@ -92,13 +98,18 @@ def guid(value: Any) -> str | None:
 
 def load_json(raw: str) -> dict[str, Any] | None:
     """A JSON object from text; None when the text is no JSON object; ParseError when JSON is broken."""
-    stripped = raw.strip()
-    if not stripped.startswith("{"):
-        return None
+    if not raw.startswith("{"):  # strip() copies the text: only when there is something to strip
+        raw = raw.strip()
+        if not raw.startswith("{"):
+            return None
     try:
-        loaded = json.loads(stripped)
-    except (ValueError, RecursionError) as error:
-        raise ParseError(f"not valid JSON: {error}") from None
+        loaded = orjson.loads(raw)  # several times faster than json on these ~1 KiB records
+    except orjson.JSONDecodeError:
+        # What orjson refuses and json reads (NaN, lone surrogates, big integers) or a real error.
+        try:
+            loaded = json.loads(raw)
+        except (ValueError, RecursionError) as error:
+            raise ParseError(f"not valid JSON: {error}") from None
     return loaded if isinstance(loaded, dict) else None
 
 
@@ -122,6 +133,8 @@ def _data_fields(node: Any) -> dict[str, str]:
     """EventData (or one UserData element) as name -> text, dropping XML attributes."""
     if not isinstance(node, dict):
         return {} if node in (None, "") else {"param1": text(node)}
+    if "Data" not in node and "#attributes" not in node:  # named fields only: the usual EventData
+        return {key: value if type(value) is str else text(value) for key, value in node.items()}
     fields: dict[str, str] = {}
     for key, value in node.items():
         if key == "#attributes":

@@ -1,9 +1,11 @@
 """Zeek conn.log and dns.log lines, JSON or TSV, to ECS events.
 
-JSON lines carry their field names. A TSV line does not, and a per-line parser never sees the
-`#fields` header, so TSV lines are read by the documented default column order of conn.log
-(21 columns, Zeek 5-7; extra trailing columns are ignored) and dns.log (24 columns). Header and
-comment lines (`#...`) are not events: they return None. Other Zeek logs return None too."""
+JSON lines carry their field names. A TSV line does not: a file import reads the log's own
+header lines (`#separator`, `#fields`, `#types`, ...) with zeek_tsv.ZeekTsvReader and hands this
+parser each data line in Zeek's JSON form, so any column order, subset or separator works. A lone
+TSV line (a syslog stream, `socflow parse`) is read by the documented default column order of
+conn.log (21 columns, Zeek 5-7; extra trailing columns are ignored) and dns.log (24 columns).
+Header and comment lines (`#...`) are not events: they return None. Other Zeek logs return None."""
 
 from __future__ import annotations
 
@@ -282,5 +284,5 @@ ZEEK: Final = ParserSpec(
     sniff=sniff,
     priority=95,  # above generic JSON (90): the sniff is specific to Zeek
     dataset="zeek",
-    description="Zeek conn.log and dns.log: JSON lines, or TSV lines in the default column order",
+    description="Zeek conn.log and dns.log: JSON lines, TSV read with its header, or default-order TSV",
 )
