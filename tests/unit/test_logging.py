@@ -75,3 +75,21 @@ def test_configure_logging_with_an_unknown_level_falls_back_to_info(
     get_logger("socflow.test").info("shown")
 
     assert [json.loads(line)["event"] for line in capsys.readouterr().err.strip().splitlines()] == ["shown"]
+
+
+def test_console_tracebacks_do_not_print_local_variables(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("INFO", json=False)
+    log = structlog.get_logger("test")
+
+    def connect() -> None:
+        broker_credential = "hunter2-in-a-local"  # noqa: F841 - a local a rich traceback would print
+        raise ConnectionError("broker unreachable")
+
+    try:
+        connect()
+    except ConnectionError:
+        log.exception("connect_failed")
+
+    err = capsys.readouterr().err
+    assert "broker unreachable" in err
+    assert "hunter2-in-a-local" not in err
