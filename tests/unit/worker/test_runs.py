@@ -3,75 +3,36 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import run_support
+from run_support import Clock
 
-from socflow.actions.builtin_test import SPECS
 from socflow.actions.registry import ActionContext, ActionFailed, ActionSpec
 from socflow.errors import Forbidden, InvalidTransition, NotFound
 from socflow.playbooks.work import Event
-from socflow.plugins import Registry
 from socflow.storage import audit
 from socflow.storage.db import Database
 from socflow.worker.catalogue import PlaybookCatalogue
 from socflow.worker.runs import RunService
 
 
-class Clock:
-    """A clock that moves one second per reading, and further when a test says so."""
+class Calls(run_support.Calls):
+    """The counted test actions, plus `test.flaky`, which fails until called with `ok`."""
 
     def __init__(self) -> None:
-        self.at = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+        super().__init__()
+        self.registry.register(ActionSpec("test.flaky", frozenset(), frozenset({"ok"}), self._flaky))
 
-    def __call__(self) -> datetime:
-        self.at += timedelta(seconds=1)
-        return self.at
-
-    def advance(self, seconds: float) -> None:
-        self.at += timedelta(seconds=seconds)
-
-
-class Calls:
-    """The shipped test actions, wrapped to count executions per (action, idempotency key)."""
-
-    def __init__(self) -> None:
-        self.keys: Counter[tuple[str, str]] = Counter()
-        self.steps: Counter[str] = Counter()
-        self.registry: Registry[ActionSpec] = Registry("action")
-        for spec in SPECS:
-            self.registry.register(
-                ActionSpec(spec.name, spec.required_args, spec.optional_args, self._wrap(spec))
-            )
-        self.registry.register(ActionSpec("test.flaky", frozenset(), frozenset({"ok"}), self._wrap_flaky()))
-
-    def _wrap(self, spec: ActionSpec) -> Any:
-        def handler(args: dict[str, Any], context: ActionContext) -> dict[str, Any]:
-            self.keys[(spec.name, context.idempotency_key)] += 1
-            self.steps[context.step_id] += 1
-            return spec.handler(args, context)
-
-        return handler
-
-    def _wrap_flaky(self) -> Any:
-        def handler(args: dict[str, Any], context: ActionContext) -> dict[str, Any]:
-            self.steps[context.step_id] += 1
-            if not args.get("ok"):
-                raise ActionFailed("not ok", reason="flaky")
-            return {"ok": True}
-
-        return handler
+    def _flaky(self, args: dict[str, Any], context: ActionContext) -> dict[str, Any]:
+        self.steps[context.step_id] += 1
+        if not args.get("ok"):
+            raise ActionFailed("not ok", reason="flaky")
+        return {"ok": True}
 
 
-def _chain(playbook_id: str, count: int) -> str:
-    steps = [
-        f"  - id: s{n}\n    type: action\n    action: test.noop\n    args: {{note: step {n}}}\n"
-        f"    next: {'s' + str(n + 1) if n + 1 < count else 'done'}\n"
-        for n in range(count)
-    ]
-    head = f"id: {playbook_id}\nname: chain\nkind: sequential\nsteps:\n"
-    return head + "".join(steps) + "  - id: done\n    type: end\n    outcome: finished\n"
+_chain = run_support.chain
 
 
 RETRYING = """
@@ -174,10 +135,7 @@ def service(database: Database, catalogue: PlaybookCatalogue, calls: Calls, cloc
     return RunService(database, catalogue, calls.registry, clock=clock, owner="worker-1")
 
 
-def _publish(catalogue: PlaybookCatalogue, text: str) -> str:
-    version = catalogue.save_draft("alice", text)
-    catalogue.publish("alice", version.playbook_id)
-    return version.playbook_id
+_publish = run_support.publish
 
 
 def test_runs_ten_step_playbook_of_noops_succeeds(service: RunService, catalogue: PlaybookCatalogue) -> None:
