@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
 from socflow.errors import Conflict, Forbidden, Issue, ValidationFailed
@@ -49,6 +50,10 @@ def decide_approval(
 ) -> str | None:
     """Record one person's decision in `work`; `rejected`, `approved` (enough approvers) or None (wait)."""
     args = work["args"]
+    expires = work.get("expires_at")
+    if expires and datetime.fromisoformat(at) >= datetime.fromisoformat(expires):
+        # Not yet applied by the worker's timekeeper, but past: it takes no decision any more.
+        raise Conflict(f"approval {step_id!r} expired at {expires}; it takes no more decisions")
     if decision not in ("approved", "rejected"):
         raise Conflict(f"approval {step_id!r} takes `approved` or `rejected`, not {decision!r}")
     if actor is None:

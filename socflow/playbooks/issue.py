@@ -36,6 +36,30 @@ def later(now: str, delta: float) -> str:
     return (datetime.fromisoformat(now) + timedelta(seconds=delta)).isoformat()
 
 
+def _earliest(times: list[str | None]) -> str | None:
+    given = [t for t in times if t]
+    return min(given, key=datetime.fromisoformat) if given else None
+
+
+def wait_times(node: Node, now: str) -> tuple[str | None, str | None]:
+    """(due_at, expires_at) of people's and outside work issued at `now`.
+
+    A human task is due after `due` (it then shows overdue) and gives up only after `timeout`; an
+    approval expires after `expires` or `timeout`, whichever comes first; a wait_event after `timeout`.
+    """
+    spec = node.spec
+    timeout = later(now, seconds(spec.timeout)) if spec.timeout else None
+    node_type = node.type
+    if node_type is _NT_HUMAN_TASK:
+        return (later(now, seconds(spec.due)) if spec.due else None), timeout
+    if node_type is _NT_APPROVAL:
+        expires = later(now, seconds(spec.expires)) if spec.expires else None
+        return expires, _earliest([expires, timeout])
+    if node_type is _NT_WAIT_EVENT:
+        return None, timeout
+    return None, None
+
+
 def _until(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -63,6 +87,7 @@ def build_ready(
     kind = WORK_KIND[node.type]
     args: dict[str, Any] = resolve(node.args, scope) if node.args is not None else {}
     due_at: str | None = None
+    expires_at: str | None = None
     name = ""
     node_type = node.type
     if node_type is _NT_ACTION:
@@ -79,12 +104,13 @@ def build_ready(
         args = {"due_at": due_at}
     elif node_type is _NT_WAIT_EVENT:
         name = spec.event
+        due_at, expires_at = wait_times(node, now)
     elif node_type is _NT_HUMAN_TASK:
         name = spec.role or spec.assignee or "analyst"
-        due_at = later(now, seconds(spec.due)) if spec.due else None
+        due_at, expires_at = wait_times(node, now)
     elif node_type is _NT_APPROVAL:
         args, name = _approval_args(graph, spec, args, scope, requested_by)
-        due_at = later(now, seconds(spec.expires)) if spec.expires else None
+        due_at, expires_at = wait_times(node, now)
     elif node_type is _NT_SUB_PLAYBOOK:
         name = spec.playbook
         if override is not None:
@@ -104,6 +130,7 @@ def build_ready(
         retry=retry_policy(spec.retry),
         due_at=due_at,
         approval=binding,
+        expires_at=expires_at,
     )
 
 

@@ -70,8 +70,22 @@ class InputSpec(Spec):
 class TriggerSpec(Spec):
     kind: TriggerKind
     filter: str | None = Field(None, description="expression over the trigger data; the run starts if true")
+    events: list[str] | None = Field(None, description="alert: `created` and/or `updated` (default: created)")
+    changes: list[str] | None = Field(
+        None,
+        description="case_changed: the case fields whose change counts (default: status, severity, tier)",
+    )
     cron: str | None = Field(None, description="five-field cron expression (schedule triggers)")
-    path: str | None = Field(None, description="webhook path segment (webhook triggers)")
+    timezone: str = Field("UTC", description="IANA time zone the cron expression is read in")
+    path: str | None = Field(
+        None, pattern=r"^[a-z0-9][a-z0-9_-]{0,79}$", description="webhook: a second URL name besides the id"
+    )
+    allow_retrigger: bool = Field(
+        False, description="changes made by a run of this playbook may start it again for the same case"
+    )
+    max_runs_per_case_per_hour: int = Field(
+        20, ge=1, le=10_000, description="safety net: further triggers for the same case are suppressed"
+    )
 
 
 class LimitsSpec(Spec):

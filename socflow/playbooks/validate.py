@@ -30,10 +30,10 @@ from socflow.playbooks.spec import (
     StepBase,
     SubPlaybookStep,
     SwitchStep,
-    TriggerKind,
     WaitEventStep,
     WaitStep,
 )
+from socflow.playbooks.triggers import trigger_issues
 from socflow.playbooks.validate_flow import rules_issues, sequential_issues, state_machine_issues
 
 
@@ -165,15 +165,7 @@ def _duplicates(playbook: AnyPlaybook, located: list[tuple[str, StepBase]]) -> l
 
 
 def _trigger(playbook: AnyPlaybook) -> list[Issue]:
-    trigger = playbook.trigger
-    issues = []
-    if trigger.kind is TriggerKind.SCHEDULE and (trigger.cron is None or len(trigger.cron.split()) != 5):
-        issues.append(Issue("trigger.cron", "a schedule trigger needs a five-field cron expression"))
-    if trigger.kind is TriggerKind.WEBHOOK and not trigger.path:
-        issues.append(Issue("trigger.path", "a webhook trigger needs a path"))
-    if trigger.filter is not None:
-        issues += _expression("trigger.filter", trigger.filter)
-    return issues
+    return trigger_issues(playbook.trigger)
 
 
 def _check_args(

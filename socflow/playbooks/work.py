@@ -43,6 +43,15 @@ class ResultStatus(StrEnum):
 
 
 TIMEOUT_CODE: Final = "timeout"
+EXPIRED_CODE: Final = "expired"
+
+
+class Lapse(StrEnum):
+    """What a waiting step's passed due time did to it (see `Conductor.expire`)."""
+
+    OVERDUE = "overdue"  # a human task past `due`: flagged, still waiting on its person
+    TIMED_OUT = "timed_out"  # `timeout` passed: the retry policy, then the timeout/failure path
+    EXPIRED = "expired"  # an approval past `expires`: the on_expired path, else the step fails
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,8 @@ class ReadyStep:
     delay: float = 0.0
     due_at: str | None = None
     approval: dict[str, Any] | None = None
+    # When a wait gives up (wait_event/human_task timeout, approval expiry); `due_at` alone never fails.
+    expires_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         retry = self.retry
@@ -86,6 +97,7 @@ class ReadyStep:
             "delay": self.delay,
             "due_at": self.due_at,
             "approval": self.approval,
+            "expires_at": self.expires_at,
         }
 
     @classmethod
@@ -105,6 +117,7 @@ class ReadyStep:
             delay=float(data.get("delay", 0.0)),
             due_at=data.get("due_at"),
             approval=data.get("approval"),
+            expires_at=data.get("expires_at"),
         )
 
 
@@ -131,6 +144,16 @@ class Event:
     actor: str | None = None
     roles: tuple[str, ...] = ()
     at: str | None = None
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """A due time the conductor applied: which step, what it did, and the time that had passed."""
+
+    step_id: str
+    attempt: int
+    lapse: Lapse
+    due: str
 
 
 # One canonical encoder, built once (json.dumps with options builds a new encoder on every call).
