@@ -41,6 +41,11 @@ def _sleep(args: dict[str, Any], context: ActionContext) -> dict[str, Any]:
     except (TypeError, ValueError):
         raise ActionFailed("test.sleep needs a number of seconds", reason="invalid_args") from None
     slept = min(max(seconds, 0.0), MAX_SLEEP_SECONDS)
+    remaining = context.remaining()
+    if remaining is not None and remaining < slept:
+        # A cooperative action: it stops at its step's deadline instead of being abandoned there.
+        pause(remaining)
+        raise ActionFailed(f"test.sleep stopped at its deadline after {remaining:.3f}s", reason="timeout")
     pause(slept)
     return {"slept": slept}
 

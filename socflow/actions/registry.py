@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from socflow.errors import SocflowError
@@ -30,6 +31,15 @@ class ActionContext:
     step_id: str
     attempt: int
     idempotency_key: str
+    # When the step's `timeout` runs out (UTC); the worker stops waiting then, so a handler should
+    # give its own calls no longer than `remaining()` (an httpx timeout, a poll loop's last round).
+    deadline: datetime | None = None
+
+    def remaining(self, now: datetime | None = None) -> float | None:
+        """Seconds left before the deadline (never negative); None when the step has no timeout."""
+        if self.deadline is None:
+            return None
+        return max(0.0, (self.deadline - (now or datetime.now(UTC))).total_seconds())
 
 
 Handler = Callable[[dict[str, Any], ActionContext], dict[str, Any]]
