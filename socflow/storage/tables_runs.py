@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from socflow.storage.tables import Base, utcnow
@@ -15,7 +15,11 @@ class RunRow(Base):
     """One run of a published playbook version; `state` is the conductor's whole state."""
 
     __tablename__ = "runs"
-    __table_args__ = (Index("ix_runs_status", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_runs_status", "status", "created_at"),
+        Index("ix_runs_parent", "parent_run_id"),
+        Index("ix_runs_case", "case_id", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     playbook_id: Mapped[str] = mapped_column(String(40), index=True)
@@ -24,10 +28,15 @@ class RunRow(Base):
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     trigger: Mapped[dict[str, Any]] = mapped_column(default=dict)
     case_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    # A sub-playbook's run: the run and step that started it (the step waits for it to finish).
+    parent_run_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    parent_step_id: Mapped[str | None] = mapped_column(String(80), default=None)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # When the timekeeper raised the run's stuck alert (past limits.max_duration or the default limit).
+    stuck_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -41,6 +50,7 @@ class StepAttemptRow(Base):
         UniqueConstraint("idempotency_key", "attempt", name="uq_step_attempt_key"),
         Index("ix_step_attempts_ready", "status", "not_before"),
         Index("ix_step_attempts_run", "run_id", "id"),
+        Index("ix_step_attempts_due", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -62,6 +72,9 @@ class StepAttemptRow(Base):
     error_code: Mapped[str | None] = mapped_column(String(80), default=None)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Waiting work: when the timekeeper next applies its due time (overdue mark, expiry, timeout).
+    due_at: Mapped[datetime | None] = mapped_column(default=None)
+    timeout_seconds: Mapped[float | None] = mapped_column(Float, default=None)  # the step's `timeout`
 
 
 class RunJournalRow(Base):

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from socflow.errors import NotFound
-from socflow.playbooks.conductor import Conductor
+from socflow.playbooks.conductor import Conductor, next_due
 from socflow.playbooks.graph import WorkKind
 from socflow.playbooks.work import RunStatus
 from socflow.storage.tables_playbooks import PlaybookVersionRow
@@ -32,6 +32,7 @@ class AttemptStatus(StrEnum):
 OPEN: Final = (AttemptStatus.PENDING.value, AttemptStatus.LEASED.value, AttemptStatus.WAITING.value)
 # Work nobody executes: it waits for a signal. A timer is pending until due, then fires.
 ANSWERED_BY_SIGNAL: Final = frozenset({WorkKind.HUMAN_TASK, WorkKind.APPROVAL, WorkKind.WAIT_EVENT})
+WORK_KINDS: Final = {kind.value: kind for kind in WorkKind}  # a dict lookup, cheaper than WorkKind(...)
 # Runs whose pending attempts a worker may take; a paused run keeps its attempts until resumed.
 ACTIVE_RUNS: Final = (RunStatus.RUNNING.value, RunStatus.WAITING.value)
 
@@ -66,6 +67,7 @@ class Lease:
     idempotency_key: str
     number: int
     owner: str
+    timeout: float | None = None  # the step's `timeout` in seconds, if it has one
 
 
 def conductor_of(session: Session, run: RunRow) -> Conductor:
@@ -127,13 +129,22 @@ def _sync_attempts(
 
 
 def _new_attempt(run_id: str, item: dict[str, Any], at: datetime) -> StepAttemptRow:
-    kind = WorkKind(item["kind"])
+    return StepAttemptRow(**attempt_values(run_id, item, at))
+
+
+def attempt_values(run_id: str, item: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """The columns of a new attempt row for one of the conductor's work items."""
+    kind = WORK_KINDS.get(item["kind"]) or WorkKind(item["kind"])
+    waiting = kind in ANSWERED_BY_SIGNAL
+    due = next_due(item) if waiting else None
     if item.get("due_at") and kind is WorkKind.WAIT_TIMER:
         not_before = datetime.fromisoformat(item["due_at"])
+    elif waiting:
+        not_before = at  # since when it waits; the timekeeper fires its `due_at`
     else:
         not_before = at + timedelta(seconds=float(item.get("delay") or 0.0))
-    status = AttemptStatus.WAITING if kind in ANSWERED_BY_SIGNAL else AttemptStatus.PENDING
-    return StepAttemptRow(
+    status = AttemptStatus.WAITING if waiting else AttemptStatus.PENDING
+    return dict(
         run_id=run_id,
         step_id=item["step_id"],
         attempt=item["attempt"],
@@ -144,46 +155,8 @@ def _new_attempt(run_id: str, item: dict[str, Any], at: datetime) -> StepAttempt
         not_before=not_before,
         leases=0,
         args=item["args"],
-    )
-
-
-def next_ready(session: Session, at: datetime, run_id: str | None) -> StepAttemptRow | None:
-    """The oldest attempt a worker may take now: pending and due, or leased with the lease expired.
-
-    It is read unlocked: the caller locks its run, then the attempt, and checks `is_due` again (runs
-    before attempts is the order every writer locks in, so PostgreSQL workers cannot deadlock).
-    """
-    query = (
-        select(StepAttemptRow)
-        .join(RunRow, RunRow.id == StepAttemptRow.run_id)
-        .where(
-            RunRow.status.in_(ACTIVE_RUNS),
-            or_(
-                and_(
-                    StepAttemptRow.status == AttemptStatus.PENDING.value,
-                    StepAttemptRow.not_before <= at,
-                ),
-                and_(
-                    StepAttemptRow.status == AttemptStatus.LEASED.value,
-                    StepAttemptRow.lease_expires_at <= at,
-                ),
-            ),
-        )
-        .order_by(StepAttemptRow.not_before, StepAttemptRow.id)
-        .limit(1)
-    )
-    if run_id is not None:
-        query = query.where(StepAttemptRow.run_id == run_id)
-    return session.scalars(query).first()
-
-
-def is_due(row: StepAttemptRow, run: RunRow, at: datetime) -> bool:
-    if run.status not in ACTIVE_RUNS:
-        return False
-    if row.status == AttemptStatus.PENDING:
-        return row.not_before <= at
-    return (
-        row.status == AttemptStatus.LEASED and row.lease_expires_at is not None and row.lease_expires_at <= at
+        due_at=None if due is None else datetime.fromisoformat(due),
+        timeout_seconds=item.get("timeout"),
     )
 
 
