@@ -24,6 +24,7 @@ from socflow.api.schemas_cases import (
 )
 from socflow.api.schemas_common import PageOut
 from socflow.storage.tables import CaseRow
+from socflow.worker.run_control import with_run_entries
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -135,5 +136,6 @@ def case_alerts(
 
 @router.get("/{case_id}/timeline")
 def case_timeline(case_id: str, tracker: TrackerDep) -> PageOut[AuditEntryOut]:
-    """Every journal entry about the case, its tasks and its comments, oldest first."""
-    return PageOut(items=[AuditEntryOut.from_row(row) for row in tracker.cases.timeline(case_id)])
+    """Every journal entry about the case, its tasks, its comments and its playbook runs, oldest first."""
+    entries = with_run_entries(tracker.database, case_id, tracker.cases.timeline(case_id))
+    return PageOut(items=[AuditEntryOut.from_row(row) for row in entries])

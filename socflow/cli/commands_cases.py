@@ -24,10 +24,13 @@ from socflow.cli.context import (
     who,
 )
 from socflow.cli.output import print_case, print_cases
+from socflow.cli.output_runs import print_runs
 from socflow.cli.shapes import CaseView, case_dict, page_dict, print_json
 from socflow.model.lifecycle import CaseStatus
 from socflow.model.severity import Severity
 from socflow.storage.pagination import MAX_LIMIT
+from socflow.worker.run_control import runs_of_case, with_run_entries
+from socflow.worker.run_views import run_dict
 
 app = typer.Typer(name="case", help="Cases: one security event, tracked from triage to closure.")
 
@@ -121,7 +124,7 @@ def list_cases(
 
 @app.command("show")
 def show(ctx: typer.Context, case_id: CaseArg, as_json: Json = False) -> None:
-    """Show a case with its tasks, observables, alerts, comments and full timeline."""
+    """Show a case with its tasks, observables, alerts, comments, playbook runs and full timeline."""
     tracker = state(ctx).tracker()
     case = tracker.cases.get(case_id)
     alerts = tracker.alerts.search(
@@ -133,12 +136,15 @@ def show(ctx: typer.Context, case_id: CaseArg, as_json: Json = False) -> None:
         observables=tracker.cases.observables(case.id),
         alerts=alerts.items,
         comments=tracker.notes.comments(case.id),
-        timeline=tracker.cases.timeline(case.id),
+        timeline=with_run_entries(tracker.database, case.id, tracker.cases.timeline(case.id)),
     )
+    runs = runs_of_case(tracker.database, case.id)
     if as_json:
-        print_json(view.to_dict())
+        print_json({**view.to_dict(), "runs": [run_dict(run) for run in runs]})
     else:
         print_case(view)
+        if runs:
+            print_runs(runs, "Playbook runs")
 
 
 @app.command("merge")

@@ -7,21 +7,26 @@ from typing import Annotated, Any
 
 import typer
 
+from socflow.cli.commands_run_control import COMMANDS
 from socflow.cli.context import Actor, Json, state, who
 from socflow.cli.shapes import print_json
 from socflow.errors import Issue, ValidationFailed
-from socflow.worker.catalogue import PlaybookCatalogue
 from socflow.worker.run_views import run_detail, run_dict
 from socflow.worker.runs import RunService
+from socflow.worker.services import build_run_service
+from socflow.worker.triggers import manual_trigger
 
-app = typer.Typer(name="run", help="Playbook runs: start, drain (execute due steps), list and show.")
+app = typer.Typer(
+    name="run",
+    help="Playbook runs: start, drain (execute due steps), list, show, pause/resume/cancel, retry, "
+    "answer approvals and tasks, re-drive failed runs.",
+)
 
 RunId = Annotated[str, typer.Argument(metavar="RUN_ID", help="The run's id.")]
 
 
 def _service(ctx: typer.Context) -> RunService:
-    database = state(ctx).tracker().database
-    return RunService(database, PlaybookCatalogue(database))
+    return build_run_service(state(ctx).tracker().database)
 
 
 def parse_inputs(pairs: list[str]) -> dict[str, Any]:
@@ -47,12 +52,17 @@ def start(
     inputs: Annotated[
         list[str] | None, typer.Option("--input", metavar="NAME=VALUE", help="A run input (repeatable).")
     ] = None,
+    case: Annotated[
+        str | None, typer.Option("--case", metavar="CASE_ID", help="Run on this case (`trigger.case`).")
+    ] = None,
     actor: Actor = None,
     as_json: Json = False,
 ) -> None:
-    """Start a run of the playbook's published version; `socflow run drain` executes its steps."""
+    """Start a run of the published version; `socflow serve`, `socflow worker` or `run drain` execute it."""
     service = _service(ctx)
-    run_id = service.start(who(actor), playbook, parse_inputs(inputs or []))
+    by = who(actor)
+    trigger = manual_trigger(service.database, by, None, case)
+    run_id = service.start(by, playbook, parse_inputs(inputs or []), trigger, case)
     if as_json:
         print_json(run_dict(service.get(run_id)))
     else:
@@ -102,8 +112,16 @@ def show(ctx: typer.Context, run_id: RunId, as_json: Json = False) -> None:
         code = f" ({attempt['error_code']})" if attempt["error_code"] else ""
         step = f"{attempt['step_id']}#{attempt['attempt']}"
         typer.echo(f"  {step:<30} {attempt['name']:<24} {attempt['status']}{code}")
+    for waiting in detail["waiting_on"]:
+        due = f", due {waiting['due_at']}" if waiting["due_at"] else ""
+        overdue = " OVERDUE" if waiting["overdue"] else ""
+        typer.echo(f"Waiting on: {waiting['summary']} since {waiting['since']}{due}{overdue}")
     typer.echo("Journal:")
     for entry in detail["journal"]:
         typer.echo(
             f"  {entry['seq']:>4} {entry['at']} {entry['kind']} {json.dumps(entry['data'], default=str)}"
         )
+
+
+for _name, _command in COMMANDS.items():  # pause, resume, cancel, retry, answer, approve, reject, redrive
+    app.command(_name)(_command)

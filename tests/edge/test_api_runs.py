@@ -68,3 +68,49 @@ def test_api_run_start_with_a_missing_input_is_422(client: TestClient) -> None:
 
 def test_api_run_unknown_is_404(client: TestClient) -> None:
     assert client.get("/api/v1/runs/nope").status_code == 404
+
+
+AWAITING = """
+id: awaiting
+name: Awaiting approval
+kind: sequential
+steps:
+  - id: approve
+    type: approval
+    role: soc_lead
+    prompt: block it?
+    authorizes: block
+    expires: 2h
+    next: block
+  - id: block
+    type: action
+    action: test.echo
+    args: {text: blocked}
+    next: done
+  - id: done
+    type: end
+    outcome: blocked
+"""
+
+
+def test_api_run_detail_says_what_the_run_waits_on_and_until_when(
+    client: TestClient, tracker: Tracker
+) -> None:
+    saved = client.post("/api/v1/playbooks", content=AWAITING, headers={"Content-Type": "text/yaml"})
+    assert saved.status_code == 201, saved.text
+    assert client.post("/api/v1/playbooks/awaiting/publish").status_code == 200
+    run_id = client.post("/api/v1/playbooks/awaiting/runs", json={"inputs": {}}).json()["id"]
+
+    body = client.get(f"/api/v1/runs/{run_id}").json()
+
+    assert body["status"] == "waiting"
+    [waiting] = body["waiting_on"]
+    assert (waiting["step_id"], waiting["kind"], waiting["who"]["role"]) == (
+        "approve",
+        "approval",
+        "soc_lead",
+    )
+    assert waiting["since"] is not None
+    assert waiting["expires_at"] is not None
+    [attempt] = body["attempts"]
+    assert attempt["due_at"] is not None

@@ -231,7 +231,7 @@ def test_case_show_counts_the_other_cases_an_observable_was_seen_in(run: Run) ->
 def test_case_show_json_parses_with_every_part(run: Run) -> None:
     case_id = create(run)["id"]
     view = show(run, case_id)
-    assert set(view) == {"case", "tasks", "observables", "alerts", "comments", "timeline"}
+    assert set(view) == {"case", "tasks", "observables", "alerts", "comments", "timeline", "runs"}
     assert view["timeline"][0]["action"] == "created"
 
 

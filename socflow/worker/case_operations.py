@@ -1,0 +1,244 @@
+"""The case_operation step: tag, set severity, transition, add observables or comment on the run's case.
+
+Each operation runs through the case services inside one transaction that also writes a `run`
+audit entry carrying the step's idempotency key; a retried attempt (after a crash, say) finds that
+entry and returns the recorded result instead of changing the case a second time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from socflow.cases.case_service import CaseService
+from socflow.cases.notes import MAX_COMMENT, NoteService
+from socflow.cases.observables import ObservableInput, ObservableService, parse_observables
+from socflow.cases.uow import now
+from socflow.errors import Issue, SocflowError, ValidationFailed
+from socflow.model.lifecycle import CaseStatus, Resolution
+from socflow.model.observable import ObservableType
+from socflow.model.severity import TLP, Severity
+from socflow.playbooks.spec import CaseOperation
+from socflow.playbooks.work import ResultStatus
+from socflow.storage import audit
+from socflow.storage.db import Database
+from socflow.storage.tables import AuditEntryRow, CaseRow
+from socflow.storage.tables_runs import RunRow
+from socflow.worker.actors import run_actor
+from socflow.worker.enlist import Enlisted
+from socflow.worker.run_store import Lease
+from socflow.worker.runs import Outcome
+
+MARKER: Final = "case_operation"  # the run audit entry that records one applied operation
+INVALID: Final = "invalid_arguments"
+NO_CASE: Final = "no_case"
+E = TypeVar("E", Severity, CaseStatus, Resolution, ObservableType, TLP)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an operation applies: the services bound to the open transaction, the actor, the case."""
+
+    cases: CaseService
+    notes: NoteService
+    observables: ObservableService
+    actor: str
+    case_id: str
+
+
+def _bad(operation: str, name: str, problem: str) -> ValidationFailed:
+    path = f"args.{name}"
+    return ValidationFailed(f"case_operation {operation}: {path} {problem}", issues=[Issue(path, problem)])
+
+
+def _take(operation: str, args: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
+    given = {key: value for key, value in args.items() if key != "operation"}
+    unknown = sorted(set(given) - allowed)
+    if unknown:
+        names = ", ".join(f"args.{name}" for name in unknown)
+        accepted = ", ".join(sorted(allowed))
+        raise ValidationFailed(
+            f"case_operation {operation}: unknown argument(s) {names} (accepted: {accepted})",
+            issues=[Issue(f"args.{name}", "unknown argument") for name in unknown],
+        )
+    return given
+
+
+def _text(operation: str, args: dict[str, Any], name: str, *, required: bool, limit: int = 10_000) -> str:
+    value = args.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise _bad(operation, name, "must be a non-empty string")
+    if len(value) > limit:
+        raise _bad(operation, name, f"must be at most {limit} characters")
+    return value
+
+
+def _choice(operation: str, kind: type[E], value: Any, name: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        names = ", ".join(member.value for member in kind)
+        raise _bad(operation, name, f"must be one of: {names} (got {value!r})") from None
+
+
+def _add_tag(target: Target, args: dict[str, Any]) -> dict[str, Any]:
+    given = _take("add_tag", args, {"tag"})
+    raw = given.get("tag")
+    tags = [raw] if isinstance(raw, str) else raw
+    if not isinstance(tags, list) or not tags or not all(isinstance(tag, str) for tag in tags):
+        raise _bad("add_tag", "tag", "must be a tag or a non-empty list of tags")
+    before = {tag.tag for tag in target.cases.get(target.case_id).tag_rows}
+    row = target.cases.update(target.actor, target.case_id, changes={}, add_tags=tags)
+    after = sorted(tag.tag for tag in row.tag_rows)
+    return {"tags": after, "added": [tag for tag in after if tag not in before]}
+
+
+def _set_severity(target: Target, args: dict[str, Any]) -> dict[str, Any]:
+    given = _take("set_severity", args, {"severity"})
+    severity = _choice("set_severity", Severity, given.get("severity"), "severity")
+    before = target.cases.get(target.case_id).severity
+    row = target.cases.update(target.actor, target.case_id, changes={"severity": severity})
+    return {"severity": row.severity, "previous": before, "changed": before != row.severity}
+
+
+def _transition(target: Target, args: dict[str, Any]) -> dict[str, Any]:
+    given = _take("transition", args, {"status", "resolution", "reason"})
+    status = _choice("transition", CaseStatus, given.get("status"), "status")
+    resolution = given.get("resolution")
+    chosen = None if resolution is None else _choice("transition", Resolution, resolution, "resolution")
+    if status is CaseStatus.CLOSED and chosen is None:
+        raise _bad("transition", "resolution", "is required when closing a case")
+    reason = _text("transition", given, "reason", required=False)
+    current = target.cases.get(target.case_id)
+    previous = current.status
+    if previous == status and (chosen is None or current.resolution == chosen):
+        return {"status": previous, "resolution": current.resolution, "changed": False}
+    row = target.cases.transition(target.actor, target.case_id, status, reason=reason, resolution=chosen)
+    return {"status": row.status, "resolution": row.resolution, "previous": previous, "changed": True}
+
+
+def _add_observable(target: Target, args: dict[str, Any]) -> dict[str, Any]:
+    given = _take("add_observable", args, {"kind", "value", "tlp", "ioc"})
+    kind = _choice("add_observable", ObservableType, given.get("kind"), "kind")
+    value = _text("add_observable", given, "value", required=True)
+    ioc = given.get("ioc", False)
+    if not isinstance(ioc, bool):
+        raise _bad("add_observable", "ioc", "must be true or false")
+    tlp = None if given.get("tlp") is None else _choice("add_observable", TLP, given["tlp"], "tlp")
+    try:
+        (item,) = parse_observables([ObservableInput(kind, value, ioc)])
+    except ValidationFailed as exc:
+        raise _bad("add_observable", "value", f"is not a valid {kind.value}: {exc.message}") from None
+    row = target.cases.add_observables(target.actor, target.case_id, [item])
+    (link,) = [
+        link
+        for link in row.observable_links
+        if (link.observable.type, link.observable.value) == (str(item.type), item.value)
+    ]
+    observable = link.observable
+    if tlp is not None and observable.tlp != str(tlp):
+        observable = target.observables.update(target.actor, observable.id, tlp=tlp)
+    return {
+        "observable_id": observable.id,
+        "kind": observable.type,
+        "value": observable.value,
+        "ioc": observable.ioc,
+        "tlp": observable.tlp,
+    }
+
+
+def _comment(target: Target, args: dict[str, Any]) -> dict[str, Any]:
+    given = _take("comment", args, {"text"})
+    text = _text("comment", given, "text", required=True, limit=MAX_COMMENT)
+    row = target.notes.comment(target.actor, target.case_id, text)
+    return {"comment_id": row.id}
+
+
+OPERATIONS: Final[dict[str, Callable[[Target, dict[str, Any]], dict[str, Any]]]] = {
+    CaseOperation.ADD_TAG.value: _add_tag,
+    CaseOperation.SET_SEVERITY.value: _set_severity,
+    CaseOperation.TRANSITION.value: _transition,
+    CaseOperation.ADD_OBSERVABLE.value: _add_observable,
+    CaseOperation.COMMENT.value: _comment,
+}
+
+
+def recorded(session: Session, run_id: str, key: str) -> dict[str, Any] | None:
+    """The result of the operation already applied under `key` for this run, if there was one."""
+    query = select(AuditEntryRow.after).where(
+        AuditEntryRow.object_type == "run",
+        AuditEntryRow.object_id == run_id,
+        AuditEntryRow.action == MARKER,
+    )
+    for after in session.scalars(query):
+        data = json.loads(after)
+        if data.get("key") == key:
+            return dict(data.get("result") or {})
+    return None
+
+
+class CaseOperations:
+    """The performer for case_operation steps (`RunService.performers[WorkKind.CASE_OPERATION]`)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def __call__(self, lease: Lease) -> Outcome:
+        operation = OPERATIONS.get(lease.name)
+        if operation is None:
+            names = ", ".join(OPERATIONS)
+            return ResultStatus.FAILED, {}, f"unknown case operation {lease.name!r} ({names})", INVALID
+        try:
+            return self._apply(lease, operation)
+        except ValidationFailed as exc:
+            return ResultStatus.FAILED, {}, exc.message, INVALID
+        except SocflowError as exc:
+            return ResultStatus.FAILED, {}, f"case_operation {lease.name}: {exc.message}", exc.code
+
+    def _apply(self, lease: Lease, operation: Callable[[Target, dict[str, Any]], dict[str, Any]]) -> Outcome:
+        with self.database.session() as session:
+            # The run's lock serialises two workers that both hold this attempt (an expired lease).
+            run = session.get(RunRow, lease.run_id, with_for_update=True)
+            if run is None:
+                return ResultStatus.FAILED, {}, f"run {lease.run_id!r} is gone", "not_found"
+            if run.case_id is None:
+                message = f"case_operation {lease.name}: run {run.id!r} is not linked to a case"
+                return ResultStatus.FAILED, {}, message, NO_CASE
+            earlier = recorded(session, run.id, lease.idempotency_key)
+            if earlier is not None:
+                return ResultStatus.SUCCEEDED, earlier, None, None
+            if session.get(CaseRow, run.case_id) is None:
+                message = f"case_operation {lease.name}: case {run.case_id!r} does not exist"
+                return ResultStatus.FAILED, {}, message, NO_CASE
+            enlisted = Enlisted(session, self.database)
+            actor = run_actor(run.playbook_id, run.id)
+            # Comments never touch evidence files, so the notes service needs no evidence directory.
+            notes = NoteService(enlisted, Path())
+            target = Target(CaseService(enlisted), notes, ObservableService(enlisted), actor, run.case_id)
+            output = {"case_id": run.case_id, "operation": lease.name, **operation(target, lease.args)}
+            entry = audit.PendingEntry(
+                actor=actor,
+                object_type="run",
+                object_id=run.id,
+                action=MARKER,
+                before={},
+                after={
+                    "key": lease.idempotency_key,
+                    "step": lease.step_id,
+                    "case_id": run.case_id,
+                    "operation": lease.name,
+                    "result": output,
+                },
+                at=now(),
+            )
+            session.flush()
+            audit.append(session, [entry])
+            return ResultStatus.SUCCEEDED, output, None, None
