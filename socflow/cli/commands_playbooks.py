@@ -22,6 +22,8 @@ from socflow.errors import Issue, NotFound, ValidationFailed
 from socflow.playbooks.compile import compile_playbook
 from socflow.playbooks.rehearse import load_cases, rehearse
 from socflow.worker.catalogue import PlaybookCatalogue, issues_of, parse
+from socflow.worker.runs import RunService
+from socflow.worker.webhooks import SECRET_HEADER, WebhookService
 
 app = typer.Typer(name="playbook", help="Playbooks: validate, rehearse, import drafts, publish versions.")
 
@@ -159,3 +161,22 @@ def show(
         )
         return
     print_playbook(row, versions, chosen.number, compile_playbook(parse(chosen.source_text)))
+
+
+@app.command("webhook-secret")
+def webhook_secret(
+    ctx: typer.Context, playbook: PlaybookId, actor: Actor = None, as_json: Json = False
+) -> None:
+    """Make (or replace) the playbook's webhook secret and print it: it is shown this once, never again."""
+    database = state(ctx).tracker().database
+    catalogue = PlaybookCatalogue(database)
+    secret = WebhookService(database, RunService(database, catalogue)).rotate_secret(who(actor), playbook)
+    if as_json:
+        print_json({"playbook_id": playbook, "secret": secret, "header": SECRET_HEADER})
+        return
+    typer.echo(secret)
+    typer.echo(
+        f"Send it as the {SECRET_HEADER} header to POST /api/v1/webhooks/{playbook}; it cannot be shown"
+        " again (run this command again to replace it).",
+        err=True,
+    )

@@ -7,8 +7,10 @@ from sqlalchemy import create_engine
 
 import socflow.storage.tables_assets
 import socflow.storage.tables_events
+import socflow.storage.tables_ingest_counters
 import socflow.storage.tables_playbooks
-import socflow.storage.tables_runs  # noqa: F401
+import socflow.storage.tables_runs
+import socflow.storage.tables_triggers  # noqa: F401
 from socflow.storage.tables import Base
 
 config = context.config
