@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -54,6 +56,23 @@ class Settings(BaseSettings):
     retention_days: int | None = Field(default=None, ge=1)
     retention_max_events: int | None = Field(default=None, ge=0)
     retention_interval_seconds: int = Field(default=3600, ge=1)
+    # A run still open this long after it started raises one `run-stuck` alert (docs/playbooks.md);
+    # seconds or ISO 8601 (PT24H). A playbook's own limits.max_duration takes precedence.
+    run_stuck_after: timedelta = Field(default=timedelta(hours=24), gt=timedelta(0))
+    # Playbook triggers (docs/playbooks.md, "Triggers").
+    webhook_max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
+    webhook_max_wait_seconds: float = Field(default=30.0, ge=0, le=300)
+    # Workers and executors (docs/operations.md): who executes playbook runs' steps.
+    executor: Literal["inline", "celery", "none"] = "inline"
+    worker_threads: int = Field(default=2, ge=1, le=64)
+    # Attempts an inline worker thread leases together (their leases and results share a commit each).
+    worker_wave: int = Field(default=32, ge=1, le=1024)
+    worker_poll_ms: int = Field(default=1000, ge=10, le=60_000)
+    worker_tick_ms: int = Field(default=1000, ge=10, le=3_600_000)
+    worker_lease_seconds: int = Field(default=60, ge=1, le=86_400)
+    worker_stop_seconds: int = Field(default=30, ge=0, le=3600)
+    celery_broker_url: str = Field(default="amqp://guest:guest@127.0.0.1:5672//", repr=False)
+    celery_queue: str = Field(default="socflow.steps", min_length=1, max_length=200, pattern=r"^[\w.:-]+$")
 
     @classmethod
     def settings_customise_sources(
@@ -90,6 +109,33 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("executor", mode="before")
+    @classmethod
+    def _lower_executor(cls, value: object) -> object:
+        return value.lower().strip() if isinstance(value, str) else value
+
+    @field_validator("celery_broker_url")
+    @classmethod
+    def _known_broker(cls, value: str) -> str:
+        if not value.startswith(("amqp://", "amqps://", "pyamqp://", "redis://", "rediss://", "memory://")):
+            raise ValueError("must be an amqp://, amqps://, redis:// or rediss:// URL")
+        return value
+
+    @field_validator("run_stuck_after", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        """`24h`, `1h30m`, `90s` or a number of seconds; anything else goes to pydantic (ISO 8601)."""
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if re.fullmatch(r"\d+(\.\d+)?", text):
+                return timedelta(seconds=float(text))
+            if re.fullmatch(r"(\d+[wdhms])+", text):
+                units = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+                return timedelta(
+                    seconds=sum(int(n) * units[u] for n, u in re.findall(r"(\d+)([wdhms])", text))
+                )
         return value
 
     @field_validator("secret_key", "api_token")

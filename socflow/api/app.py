@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI
 
@@ -22,6 +23,7 @@ from socflow.api import (
     routes_playbooks,
     routes_runs,
     routes_tasks,
+    routes_webhooks,
 )
 from socflow.api.access_log import AccessLogMiddleware
 from socflow.api.auth import current_actor
@@ -33,6 +35,9 @@ from socflow.api.schemas_common import Problem
 from socflow.cases.tracker import Tracker
 from socflow.config import Settings
 from socflow.ingest.enrichment import AssetEnricher
+
+if TYPE_CHECKING:  # the executor module pulls in Celery; the app only starts and stops what it is given
+    from socflow.worker.executors import Executor
 
 
 def _version() -> str:
@@ -73,8 +78,14 @@ _API_ROUTES = (
 )
 
 
-def create_app(settings: Settings, tracker: Tracker | None = None) -> FastAPI:
-    """Build the API; without a tracker it opens the configured database (and closes it on shutdown)."""
+def create_app(
+    settings: Settings, tracker: Tracker | None = None, executor: Executor | None = None
+) -> FastAPI:
+    """Build the API; without a tracker it opens the configured database (and closes it on shutdown).
+
+    An `executor` (the worker loop `socflow serve` runs beside the API) starts with the app and stops,
+    letting in-flight steps finish, when it shuts down.
+    """
     owned = tracker is None
     active = tracker if tracker is not None else Tracker.from_settings(settings)
 
@@ -84,9 +95,13 @@ def create_app(settings: Settings, tracker: Tracker | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # The syslog listeners (when a port is set) run on their own loop in a thread beside the API.
         intake.start()
+        if executor is not None:
+            executor.start()
         try:
             yield
         finally:
+            if executor is not None:
+                await asyncio.to_thread(executor.stop)
             intake.stop()
             if owned:
                 active.database.dispose()
@@ -103,6 +118,8 @@ def create_app(settings: Settings, tracker: Tracker | None = None) -> FastAPI:
     attach_intake(app, intake)
     install_problem_handlers(app)
     app.include_router(routes_health.router)
+    # Webhooks authenticate with their playbook's own secret, not the bearer token.
+    app.include_router(routes_webhooks.router, prefix=API_PREFIX, responses=_PROBLEMS)
     app.include_router(
         routes_ingest.metrics_router, dependencies=[Depends(current_actor)], responses=_PROBLEMS
     )
@@ -116,6 +133,10 @@ def create_app(settings: Settings, tracker: Tracker | None = None) -> FastAPI:
     upload_limit = RouteLimit(
         "POST", routes_evidence.UPLOAD_PATH, settings.max_upload_bytes + MULTIPART_OVERHEAD
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, routes=[upload_limit])
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        routes=[upload_limit, routes_webhooks.body_limit(settings.webhook_max_body_bytes)],
+    )
     app.add_middleware(AccessLogMiddleware)
     return app

@@ -18,6 +18,7 @@ from socflow.cli import (
     commands_ingest,
     commands_playbooks,
     commands_runs,
+    commands_worker,
 )
 from socflow.cli.context import CliState
 from socflow.config import load_settings
@@ -73,6 +74,7 @@ def root(
 
 
 app.command("serve")(commands_admin.serve)
+app.command("worker")(commands_worker.worker)
 app.add_typer(commands_admin.db_app)
 app.add_typer(commands_alerts.app)
 app.add_typer(commands_cases.app)

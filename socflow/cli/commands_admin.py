@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from socflow.cli.commands_worker import ExecutorOption
 from socflow.cli.context import Json, check_schema, display_url, state, storage_call
 from socflow.cli.shapes import print_json
 from socflow.config import Settings
@@ -38,11 +39,20 @@ def serve(
     port: Annotated[
         int | None, typer.Option("--port", min=1, max=65535, help="Defaults to SOCFLOW_PORT.")
     ] = None,
+    executor: ExecutorOption = None,
 ) -> None:
-    """Start the API, the syslog listeners the settings enable, and retention (SQLite: upgraded first)."""
+    """Start the API, the run executor, the syslog listeners the settings enable, and retention.
+
+    On SQLite the schema is upgraded first. The executor (SOCFLOW_EXECUTOR, default inline) executes
+    playbook runs' steps in this process, or publishes them for Celery workers.
+    """
     cli = state(ctx)
     settings = cli.settings.model_copy(
-        update={"host": host or cli.settings.host, "port": port or cli.settings.port}
+        update={
+            "host": host or cli.settings.host,
+            "port": port or cli.settings.port,
+            "executor": executor.value if executor is not None else cli.settings.executor,
+        }
     )
     configure_logging(settings.log_level, json=settings.log_json)
     log = get_logger("socflow.cli.serve")
@@ -58,8 +68,13 @@ def serve(
     import uvicorn
 
     from socflow.api.app import create_app
+    from socflow.worker.executors import build_executor
 
-    application = create_app(settings, tracker)
+    steps = build_executor(settings, tracker.database)
+    if steps.celery is not None:
+        steps.celery.check_broker()
+    log.info("executor chosen", executor=steps.kind, threads=settings.worker_threads)
+    application = create_app(settings, tracker, steps)
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
     log.info("serving", url=f"http://{shown_host}:{settings.port}")
     uvicorn.run(application, host=settings.host, port=settings.port, log_config=None)
