@@ -10,10 +10,18 @@ import time
 
 from rich.console import Console
 
-from bench import case_tracker, conductor_bench, intake_evtx, intake_syslog, normalize_bench
+from bench import (
+    case_tracker,
+    conductor_bench,
+    engine_bench,
+    engine_peers,
+    intake_evtx,
+    intake_syslog,
+    normalize_bench,
+)
 from bench.timing import Figure, markdown_table
 
-SUITES = ("cases", "normalize", "intake-syslog", "intake-evtx", "conductor")
+SUITES = ("cases", "normalize", "intake-syslog", "intake-evtx", "conductor", "engine", "engine-peers")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     if "conductor" in chosen:
         print("\n## playbook conductor\n")
         conductor_bench.main(["--runs", "500"] if args.quick else [])
+    if "engine" in chosen:
+        print("\n## durable run engine on SQLite (issue 4)\n")
+        engine_bench.main(["--quick"] if args.quick else [])
+    if "engine-peers" in chosen:
+        print("\n## engine side by side with Prefect 3 and n8n\n")
+        engine_peers.main(["--runs", "50"] if args.quick else [])
     return 0  # benchmarks report; they do not gate
 
 
