@@ -10,6 +10,8 @@ MAX_COUNT_DIGITS: Final = 10
 _DIGITS: Final = frozenset(b"0123456789")
 _TRAILER: Final = b"\r\n\x00"
 _SEPARATORS: Final = b"\r\n\x00 \t"
+_TRAILER_TEXT: Final = _TRAILER.decode()
+_ASCII_SPACE: Final = " \t\n\r\x0b\x0c"  # what bytes.isspace() counts as space
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,14 @@ def decode_message(raw: bytes, max_bytes: int) -> Decoded | None:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
         return FrameError(f"invalid UTF-8 at byte {exc.start}", body, len(body))
+
+
+def _lines(text: str) -> list[str]:
+    """`decode_message` on each line of valid, short-enough text: trailers cut, blank lines dropped.
+
+    Blank means ASCII whitespace only, as `bytes.isspace` has it (`str.isspace` knows more)."""
+    cut = [line.rstrip(_TRAILER_TEXT) for line in text.split("\n")]
+    return [line for line in cut if line and line.strip(_ASCII_SPACE)]
 
 
 class Framing(StrEnum):
@@ -119,11 +129,23 @@ class FrameDecoder:
                 buffer.clear()
                 self._skip_to_newline = True
             return False
-        frame = bytes(buffer[:end])
-        del buffer[: end + 1]
-        decoded = decode_message(frame, self.max_bytes)
-        if decoded is not None:
-            out.append(decoded)
+        # Every complete line at once: in newline framing a frame changes no state, so this is
+        # the frame-by-frame result, with one copy and (usually) one UTF-8 decode for the lot.
+        last = buffer.rfind(b"\n")
+        chunk = bytes(buffer[:last])
+        del buffer[: last + 1]
+        if len(chunk) <= self.max_bytes:  # no line in it can be oversize
+            try:
+                text = chunk.decode("utf-8")  # valid as a whole exactly when every line is
+            except UnicodeDecodeError:
+                pass
+            else:
+                out.extend(_lines(text))
+                return True
+        for frame in chunk.split(b"\n"):
+            decoded = decode_message(frame, self.max_bytes)
+            if decoded is not None:
+                out.append(decoded)
         return True
 
     def _octet_frame(self, out: list[Decoded]) -> bool:

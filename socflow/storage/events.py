@@ -42,6 +42,8 @@ from socflow.storage.tables import utcnow
 from socflow.storage.tables_events import DeadLetterRow, EventRow, IngestProgressRow
 
 # ECS paths that have their own (mostly indexed) column; any other path is read from the JSON document.
+# The sparse columns' indexes are partial (`WHERE col IS NOT NULL`): an equality or range on the column
+# implies that, and SQLite and PostgreSQL both prove it, so the filters below use them as they are.
 COLUMNS: Final[dict[str, InstrumentedAttribute[str | None]]] = {
     "event.dataset": EventRow.dataset,
     "host.name": EventRow.host_name,

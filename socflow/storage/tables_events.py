@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from socflow.storage.tables import Base, utcnow
@@ -13,6 +13,14 @@ from socflow.storage.tables import Base, utcnow
 _ROW_ID = BigInteger().with_variant(Integer(), "sqlite")
 MESSAGE_CHARS = 1024
 IP_KEY_CHARS = 33
+# Search columns empty on most events: their indexes are partial (`WHERE col IS NOT NULL`, migration 0012),
+# so an insert maintains no index entry for a NULL and searches on them add the matching term.
+SPARSE_SEARCH_COLUMNS = ("source_ip_key", "destination_ip_key", "host_name", "user_name")
+
+
+def _present_index(column: str) -> Index:
+    present = text(f"{column} IS NOT NULL")
+    return Index(f"ix_events_{column}", column, sqlite_where=present, postgresql_where=present)
 
 
 class EventRow(Base):
@@ -21,10 +29,7 @@ class EventRow(Base):
     __tablename__ = "events"
     __table_args__ = (
         Index("ix_events_timestamp", "timestamp", "id"),
-        Index("ix_events_source_ip_key", "source_ip_key"),
-        Index("ix_events_destination_ip_key", "destination_ip_key"),
-        Index("ix_events_host_name", "host_name"),
-        Index("ix_events_user_name", "user_name"),
+        *(_present_index(column) for column in SPARSE_SEARCH_COLUMNS),
     )
 
     id: Mapped[int] = mapped_column(_ROW_ID, primary_key=True, autoincrement=True)
