@@ -9,6 +9,8 @@ from typing import Final
 from socflow.playbooks.cacao_model import WorkflowStep, step_links
 
 BRANCHING: Final = frozenset({"if-condition", "while-condition", "switch-condition", "parallel"})
+# Branches of these simply end: a parallel branch so its join fires, a while body to loop again.
+_RETURNING: Final = frozenset({"parallel", "while-condition"})
 # A parallel branch that ends simply stops (its join then fires); only these fields may become "nothing".
 _FLOW_FIELDS: Final = frozenset({"on_completion", "on_success", "on_failure"})
 
@@ -48,7 +50,7 @@ def _region(workflow: Mapping[str, WorkflowStep], owner: str) -> set[str]:
 def _resolve(workflow: Mapping[str, WorkflowStep], owners: Mapping[str, str], owner: str) -> str | None:
     """Where a branch of `owner` goes on; a continuation that is itself a branch end goes on outward."""
     seen = {owner}
-    while workflow[owner].type != "parallel":
+    while workflow[owner].type not in _RETURNING:
         target = _continuation(workflow[owner])
         if target is None or target not in owners or owners[target] in seen:
             return target
@@ -62,8 +64,8 @@ def find_branch_ends(workflow: Mapping[str, WorkflowStep], exception: str | None
 
     An end step belongs to the innermost branching step whose branches reach it; links to it from
     inside that branch are redirected to the branching step's continuation (`on_completion`), or
-    end the path for a parallel branch so that the join fires. An end step no other link needs is
-    dropped; `restore` lets export put it back exactly.
+    end the path for a parallel branch (so that the join fires) or a while body (so that it loops).
+    An end step no other link needs is dropped; `restore` lets export put it back exactly.
     """
     regions = {sid: _region(workflow, sid) for sid, step in workflow.items() if step.type in BRANCHING}
     owners: dict[str, str] = {}
@@ -78,7 +80,7 @@ def find_branch_ends(workflow: Mapping[str, WorkflowStep], exception: str | None
         for name, linked in step_links(step):
             incoming.setdefault(linked, []).append((source, name))
     for end, owner in owners.items():
-        parallel = workflow[owner].type == "parallel"
+        parallel = workflow[owner].type in _RETURNING
         target = _resolve(workflow, owners, owner)
         if target is None and not parallel:
             continue

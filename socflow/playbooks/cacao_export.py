@@ -7,7 +7,7 @@ import json
 from typing import Any, Final
 
 from socflow.errors import Issue, ValidationFailed
-from socflow.playbooks.cacao_import import SOCFLOW_ACTION, SOCFLOW_STEP
+from socflow.playbooks.cacao_import import SOCFLOW_ACTION, SOCFLOW_STEP, WHILE_BOUND
 from socflow.playbooks.cacao_model import IDENTIFIER, SPEC_VERSION
 from socflow.playbooks.cacao_refs import (
     ACTION_PREFIX,
@@ -29,6 +29,7 @@ from socflow.playbooks.spec import (
     StepBase,
     SubPlaybookStep,
     SwitchStep,
+    WhileStep,
     duration_seconds,
 )
 
@@ -40,6 +41,7 @@ _CACAO_TYPE: Final[dict[type, str]] = {
     ConditionStep: "if-condition",
     SwitchStep: "switch-condition",
     ParallelStep: "parallel",
+    WhileStep: "while-condition",
     SubPlaybookStep: "playbook-action",
     EndStep: "end",
 }
@@ -185,6 +187,12 @@ class _Exporter:
                 out["cases"]["default"] = self._ref(step.default)
         elif isinstance(step, ParallelStep):
             out["next_steps"] = [self._ref(target) for target in step.branches]
+        elif isinstance(step, WhileStep):
+            out["condition"] = from_expression(step.condition)
+            out["on_true"] = self._ref(step.do)
+            if step.max_iterations != WHILE_BOUND:
+                where = f"steps[{self.index[step.id]}].max_iterations"
+                self.issues.append(Issue(where, "CACAO has no loop bound: not exported"))
         elif isinstance(step, SubPlaybookStep):
             out["playbook_id"] = step.playbook
             if step.inputs and "in_args" not in out:

@@ -21,6 +21,7 @@ from socflow.playbooks.cacao_refs import (
     duration,
     to_expression,
     to_template,
+    typed_default,
     variable_name,
 )
 from socflow.playbooks.spec import AnyPlaybook, InputType
@@ -29,6 +30,7 @@ from socflow.playbooks.validate import parse_document, validate_playbook
 # Command types a socflow integration is expected to run (`cacao.<type>`); `manual` becomes a human task.
 SUPPORTED_COMMANDS: Final = frozenset({"http-api", "ssh", "openc2-http", "powershell", "bash", "manual"})
 SOCFLOW_ACTION: Final = "socflow-action"  # what export writes for a socflow action with no CACAO origin
+WHILE_BOUND: Final = 100  # max_iterations given to an imported while-condition (CACAO has no bound)
 SOCFLOW_STEP: Final = "socflow-step"  # ... and for a socflow step type CACAO has no equivalent for
 _STEP_ID: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,79}$")
 # Top-level properties the socflow document itself carries; everything else is kept in metadata.
@@ -174,7 +176,7 @@ class _Importer:
                     "name": variable_name(name),
                     "type": VARIABLE_TYPES.get(var.type, InputType.STRING).value,
                     "required": bool(var.external) and var.value is None,
-                    "default": _typed(var.value, VARIABLE_TYPES.get(var.type, InputType.STRING)),
+                    "default": typed_default(var.value, VARIABLE_TYPES.get(var.type, InputType.STRING)),
                     "description": var.description or "",
                 }
             )
@@ -239,15 +241,15 @@ class _Importer:
     def _while_condition(
         self, sid: str, step: WorkflowStep, out: dict[str, Any], hints: dict[str, Any]
     ) -> None:
-        hints["cacao_type"] = "while-condition"
+        out.update(type="while", condition=to_expression(step.condition or "false", self.inputs))
+        out.update(do=self._link(sid, "on_true", step.on_true), max_iterations=WHILE_BOUND)
         self.issues.append(
             Issue(
                 f"workflow.{sid}",
-                "a while loop steps backward, which a sequential playbook never does: "
-                "imported as a condition evaluated once (body at most once, then on_completion)",
+                f"CACAO sets no bound: the loop runs at most {WHILE_BOUND} times (max_iterations), "
+                "then the step fails with code loop_limit",
             )
         )
-        self._condition(sid, step, out, hints)
 
     def _condition(self, sid: str, step: WorkflowStep, out: dict[str, Any], hints: dict[str, Any]) -> None:
         out.update(type="condition", when=to_expression(step.condition or "false", self.inputs))
@@ -359,27 +361,6 @@ class _Importer:
             out["assignee"] = names[0]
         if where.get("agent"):
             out["role"] = where["agent"]
-
-
-def _typed(value: Any, kind: InputType) -> Any:
-    """CACAO writes every value as a string; a number, boolean or object default becomes that type."""
-    if not isinstance(value, str) or kind is InputType.STRING:
-        return value
-    try:
-        parsed = json.loads(value)
-    except json.JSONDecodeError:
-        return value
-    expected: dict[InputType, tuple[type, ...]] = {
-        InputType.INTEGER: (int,),
-        InputType.NUMBER: (int, float),
-        InputType.BOOLEAN: (bool,),
-    }
-    wanted = expected.get(kind, (dict, list))
-    return (
-        parsed
-        if isinstance(parsed, wanted) and not (kind is InputType.INTEGER and isinstance(parsed, bool))
-        else value
-    )
 
 
 def _public(definition: dict[str, Any]) -> dict[str, Any]:

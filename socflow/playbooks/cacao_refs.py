@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable, Collection
@@ -112,3 +113,24 @@ def duration(milliseconds: int) -> str:
 def cacao_id(kind: str, *parts: str) -> str:
     """A deterministic `<kind>--<uuid5>` identifier for an object that has no CACAO id yet."""
     return f"{kind}--{uuid.uuid5(SOCFLOW_NAMESPACE, '/'.join(parts))}"
+
+
+def typed_default(value: Any, kind: InputType) -> Any:
+    """CACAO writes every value as a string; a number, boolean or object default becomes that type."""
+    if not isinstance(value, str) or kind is InputType.STRING:
+        return value
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        return value
+    expected: dict[InputType, tuple[type, ...]] = {
+        InputType.INTEGER: (int,),
+        InputType.NUMBER: (int, float),
+        InputType.BOOLEAN: (bool,),
+    }
+    wanted = expected.get(kind, (dict, list))
+    return (
+        parsed
+        if isinstance(parsed, wanted) and not (kind is InputType.INTEGER and isinstance(parsed, bool))
+        else value
+    )

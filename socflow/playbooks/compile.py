@@ -26,6 +26,7 @@ from socflow.playbooks.spec import (
     SwitchStep,
     WaitEventStep,
     WaitStep,
+    WhileStep,
     duration_seconds,
 )
 
@@ -89,6 +90,8 @@ class _Builder:
         elif isinstance(step, ForEachStep):
             expr = c.expression(step.items)
             self.step(step.do, f"{path}.do", owner=step.id, phase="body")
+        elif isinstance(step, WhileStep):
+            expr = c.expression(step.condition)
         elif isinstance(step, WaitStep) and step.until is not None:
             expr = c.template(step.until)
         self.node(step.id, NodeType(step.type), path, step, args=args, expr=expr, owner=owner, phase=phase)
@@ -106,6 +109,8 @@ class _Builder:
         elif isinstance(step, ParallelStep):
             for target in step.branches:
                 self.edge(sid, target, EdgeKind.BRANCH, label=target)
+        elif isinstance(step, WhileStep):
+            self.edge(sid, step.do, EdgeKind.BODY)
         elif isinstance(step, WaitEventStep):
             self.edge(sid, step.on_timeout, EdgeKind.TIMEOUT)
         elif isinstance(step, ApprovalStep):
@@ -122,6 +127,25 @@ class _Builder:
             if step.successor is None and index + 1 < len(listed):
                 self.edge(step.id, listed[index + 1].id, EdgeKind.NEXT)
         return listed[0].id if listed else None
+
+    def loop_bodies(self) -> None:
+        """Mark the steps of every while body with the loop as owner (the innermost loop wins)."""
+        bodies = []
+        for node_id, fields in self.nodes.items():
+            if fields["type"] is not NodeType.WHILE:
+                continue
+            seen: set[str] = set()
+            stack = [edge.target for edge in self.edges[node_id] if edge.kind is EdgeKind.BODY]
+            while stack:
+                current = stack.pop()
+                if current in seen or current == node_id or current not in self.nodes:
+                    continue
+                seen.add(current)
+                stack.extend(edge.target for edge in self.edges.get(current, ()))
+            bodies.append((node_id, seen))
+        for node_id, seen in sorted(bodies, key=lambda pair: -len(pair[1])):
+            for member in seen:
+                self.nodes[member].update(owner=node_id, phase="loop")
 
 
 def _branches(nodes: dict[str, Node]) -> dict[str, frozenset[str]]:
@@ -145,6 +169,7 @@ def _branches(nodes: dict[str, Node]) -> dict[str, frozenset[str]]:
 def _sequential(playbook: SequentialPlaybook, builder: _Builder) -> str:
     for index, step in enumerate(playbook.steps):
         builder.step(step, f"steps[{index}]")
+    builder.loop_bodies()
     return playbook.start or playbook.steps[0].id
 
 

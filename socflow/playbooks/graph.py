@@ -17,6 +17,7 @@ class NodeType(StrEnum):
     SWITCH = "switch"
     PARALLEL = "parallel"
     FOR_EACH = "for_each"
+    WHILE = "while"
     WAIT = "wait"
     WAIT_EVENT = "wait_event"
     HUMAN_TASK = "human_task"
@@ -69,6 +70,7 @@ class EdgeKind(StrEnum):
     EXIT = "exit"
     RULE = "rule"
     STAGE = "stage"
+    BODY = "body"
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class Rule:
 
 @dataclass(frozen=True)
 class Node:
-    """One step, state or stage; `owner`/`phase` place a step in a state's chain or a for-each body."""
+    """One step, state or stage; `owner`/`phase` place a step in a state's chain, a for-each or while body."""
 
     id: str
     type: NodeType

@@ -65,7 +65,9 @@ class RehearsalCase(_Model):
     case: dict[str, Any] | None = None
     requested_by: str = "automation"
     results: dict[str, Recorded | list[Recorded]] = Field(
-        default_factory=dict, description="by step id (or `step[i]` for an item) or by action name"
+        default_factory=dict,
+        description="by step id (or `step[i]` for an item) or by action name; a list is used up in order, "
+        "one entry per attempt (retries and loop iterations alike), then its last entry repeats",
     )
     decisions: dict[str, Decision | list[Decision]] = Field(default_factory=dict)
     events: list[SentEvent] = Field(default_factory=list, description="sent in order whenever the run waits")
@@ -120,6 +122,7 @@ class _Run:
         self.queue: deque[ReadyStep] = deque()
         self.events = deque(case.events)
         self.used_decisions: dict[str, int] = {}
+        self.attempts: dict[str, int] = {}  # step id -> attempts handed out so far, over every loop visit
 
     def _push(self, ready: list[ReadyStep]) -> None:
         self.queue.extend(ready)
@@ -177,11 +180,12 @@ class _Run:
         keys = (
             (ready.step_id, ready.node_id, ready.name) if ready.kind is WorkKind.ACTION else (ready.step_id,)
         )
+        count = self.attempts[ready.step_id] = self.attempts.get(ready.step_id, 0) + 1
         for key in keys:
             found = self.case.results.get(key)
             if found is not None:
                 if isinstance(found, list):
-                    return found[min(ready.attempt, len(found)) - 1]
+                    return found[min(count, len(found)) - 1]
                 return found
         return None
 

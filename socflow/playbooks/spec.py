@@ -176,6 +176,18 @@ class ForEachStep(StepBase):
     do: ForEachBody
 
 
+class WhileStep(StepBase):
+    type: Literal["while"]
+    condition: str = Field(description="expression checked before every iteration; the loop runs while true")
+    do: StepId = Field(
+        description="first step of the loop body: a chain that ends at a step without `next`, "
+        "which returns to this step"
+    )
+    max_iterations: int = Field(
+        100, ge=1, le=10_000, description="bound: reaching it fails the step with code `loop_limit`"
+    )
+
+
 class WaitStep(StepBase):
     type: Literal["wait"]
     duration: Duration | None = None
@@ -218,6 +230,7 @@ Step = Annotated[
     | SwitchStep
     | ParallelStep
     | ForEachStep
+    | WhileStep
     | WaitStep
     | WaitEventStep
     | HumanTaskStep
@@ -313,4 +326,4 @@ PLAYBOOK_ADAPTER: Final[TypeAdapter[SequentialPlaybook | StateMachinePlaybook | 
 AnyPlaybook = SequentialPlaybook | StateMachinePlaybook | RulesPlaybook
 
 # Step types the conductor runs itself; every other type is handed to the worker.
-CONTROL_TYPES: Final = frozenset({"condition", "switch", "parallel", "for_each", "set", "end"})
+CONTROL_TYPES: Final = frozenset({"condition", "switch", "parallel", "for_each", "while", "set", "end"})

@@ -32,6 +32,7 @@ from socflow.playbooks.spec import (
     SwitchStep,
     WaitEventStep,
     WaitStep,
+    WhileStep,
 )
 from socflow.playbooks.triggers import trigger_issues
 from socflow.playbooks.validate_flow import rules_issues, sequential_issues, state_machine_issues
@@ -55,7 +56,7 @@ CASE_OPERATION_ARGS: Final[Mapping[CaseOperation, tuple[frozenset[str], frozense
 }
 _KINDS: Final = {"sequential", "state_machine", "rules"}
 _STEP_TYPES: Final = {
-    "action", "condition", "switch", "parallel", "for_each", "wait", "wait_event",
+    "action", "condition", "switch", "parallel", "for_each", "while", "wait", "wait_event",
     "human_task", "approval", "sub_playbook", "set", "case_operation", "end",
 }  # fmt: skip
 
@@ -215,6 +216,8 @@ def _expressions(path: str, step: StepBase) -> list[Issue]:
         issues += _expression(f"{path}.value", step.value)
     elif isinstance(step, ForEachStep):
         issues += _expression(f"{path}.items", step.items)
+    elif isinstance(step, WhileStep):
+        issues += _expression(f"{path}.condition", step.condition)
     elif isinstance(step, SetStep):
         issues += _templates(f"{path}.vars", step.vars)
     elif isinstance(step, SubPlaybookStep):

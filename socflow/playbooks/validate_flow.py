@@ -19,6 +19,7 @@ from socflow.playbooks.spec import (
     StepBase,
     SwitchStep,
     WaitEventStep,
+    WhileStep,
 )
 
 _BRANCHING: Final = (ConditionStep, SwitchStep, ParallelStep)
@@ -41,6 +42,8 @@ def references(step: StepBase) -> Iterator[tuple[str, str]]:
             yield "default", step.default
     elif isinstance(step, ParallelStep):
         yield from ((f"branches[{i}]", target) for i, target in enumerate(step.branches))
+    elif isinstance(step, WhileStep):
+        yield "do", step.do
     elif isinstance(step, WaitEventStep) and step.on_timeout is not None:
         yield "on_timeout", step.on_timeout
     elif isinstance(step, ApprovalStep):
@@ -89,6 +92,51 @@ def sequential_issues(playbook: SequentialPlaybook, located: list[tuple[str, Ste
         Issue(path, f"step {sid!r} is unreachable") for sid, (path, _) in by_id.items() if sid not in reached
     ]
     issues += _cycles(successors, by_id)
+    issues += _loop_issues(by_id, successors, start)
+    return issues
+
+
+def _loop_issues(
+    by_id: Mapping[str, tuple[str, StepBase]], successors: dict[str, list[str]], start: str
+) -> list[Issue]:
+    """A while body is closed: only its while step enters it, and none of its steps jumps out."""
+    issues: list[Issue] = []
+    for loop_id, (loop_path, loop) in by_id.items():
+        if not isinstance(loop, WhileStep) or loop.do not in by_id:
+            continue
+        if loop.do == loop_id:
+            issues.append(Issue(f"{loop_path}.do", "a while loop's body cannot be the while step itself"))
+            continue
+        body: set[str] = set()
+        stack = [loop.do]
+        while stack:
+            current = stack.pop()
+            if current not in body and current != loop_id:
+                body.add(current)
+                stack.extend(successors[current])
+        if start in body:
+            issues.append(
+                Issue("start", f"{start!r} is in the body of while {loop_id!r}; start before the loop")
+            )
+        for sid, (path, step) in by_id.items():
+            if sid in body:
+                if loop_id in (target for _, target in references(step)):
+                    issues.append(
+                        Issue(
+                            path,
+                            f"step {sid!r} names its while {loop_id!r}; a body ends at a step without next",
+                        )
+                    )
+                continue
+            for name, target in references(step):
+                if target in body and not (sid == loop_id and name == "do"):
+                    issues.append(
+                        Issue(
+                            f"{path}.{name}",
+                            f"{target!r} is in the body of while {loop_id!r}: a loop body is entered only by "
+                            "its while step and never jumps out of the loop",
+                        )
+                    )
     return issues
 
 
@@ -135,7 +183,7 @@ def _chain_issues(path: str, steps: list[StepBase], all_steps: dict[str, StepBas
     known = {step.id for step in steps}
     for index, step in enumerate(steps):
         where = f"{path}[{index}]"
-        if isinstance(step, (*_BRANCHING, EndStep)):
+        if isinstance(step, (*_BRANCHING, EndStep, WhileStep)):
             issues.append(Issue(f"{where}.type", f"{step.type} is not allowed here; use guarded transitions"))
         if step.next is not None or step.on_success is not None:
             issues.append(Issue(f"{where}.next", "steps of on_entry/on_exit run in the order listed"))
@@ -194,7 +242,7 @@ def rules_issues(playbook: RulesPlaybook) -> list[Issue]:
     used: set[str] = set()
     for index, step in enumerate(playbook.steps):
         where = f"steps[{index}]"
-        if isinstance(step, _BRANCHING):
+        if isinstance(step, (*_BRANCHING, WhileStep)):
             issues.append(Issue(f"{where}.type", f"{step.type} is not allowed in rules steps; use rules"))
         if step.next is not None or step.on_success is not None:
             issues.append(Issue(f"{where}.next", "rules steps do not name a next step; the stage decides"))

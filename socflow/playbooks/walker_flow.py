@@ -1,4 +1,4 @@
-"""Control steps of the walk: condition, switch, set and end, parallel joins and for_each loops."""
+"""Control steps of the walk: condition, switch, set and end, parallel joins, for_each and while loops."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from socflow.playbooks.graph import Graph
 
 # Enum members bound once: attribute access on an Enum class is slow on the hot path.
+_EK_BODY: Final = EdgeKind.BODY
 _EK_BRANCH: Final = EdgeKind.BRANCH
 _EK_CASE: Final = EdgeKind.CASE
 _EK_DEFAULT: Final = EdgeKind.DEFAULT
@@ -19,6 +20,7 @@ _EK_FALSE: Final = EdgeKind.FALSE
 _EK_NEXT: Final = EdgeKind.NEXT
 _EK_TRUE: Final = EdgeKind.TRUE
 _RUN_SUCCEEDED: Final = RunStatus.SUCCEEDED.value
+LOOP_LIMIT_CODE: Final = "loop_limit"
 
 
 class ControlSteps:
@@ -27,6 +29,7 @@ class ControlSteps:
     if TYPE_CHECKING:  # provided by Walker
         graph: Graph
         _s: dict[str, Any]
+        _spinning: dict[str, bool]
 
         def _scope(self, **extra: Any) -> dict[str, Any]: ...
 
@@ -176,3 +179,58 @@ class ControlSteps:
             self._after_success(node, loop["frame"])
         else:
             self._pump(node)
+
+    # -- while loops ------------------------------------------------------------------------------
+
+    def _while(self, node: Node, frame: str) -> None:
+        self._s["loops"][node.id] = {"iterations": 0, "frame": frame}
+        self._spin(node)
+
+    def _loop_again(self, while_id: str) -> None:
+        """The end of a body chain: re-check the condition (in the running loop if it is still spinning)."""
+        if while_id in self._spinning:
+            self._spinning[while_id] = True
+            return
+        if self._s["steps"][while_id]["status"] != "running":
+            return
+        self._s["path"].append(while_id)
+        self._spin(self.graph.nodes[while_id])
+
+    def _spin(self, node: Node) -> None:
+        """Iterate while the condition holds; a body ending without waiting loops here, not by recursion."""
+        s = self._s
+        loop = s["loops"][node.id]
+        record = s["steps"][node.id]
+        spinning = self._spinning
+        outcome: ExpressionError | bool | None = None
+        spinning[node.id] = False
+        try:
+            while True:
+                try:
+                    verdict = truthy(node.expr, self._scope())  # type: ignore[arg-type]
+                except ExpressionError as exc:
+                    outcome = exc
+                    break
+                if not verdict or loop["iterations"] >= node.spec.max_iterations:
+                    outcome = bool(verdict)
+                    break
+                loop["iterations"] += 1
+                record["result"] = {"iterations": loop["iterations"]}
+                spinning[node.id] = False
+                edge = node.edge(_EK_BODY)
+                s["edges"].append(edge.id)  # type: ignore[union-attr]
+                self._enter(edge.target, f"while:{node.id}")  # type: ignore[union-attr]
+                if not spinning[node.id] or s["status"] in FINISHED or record["status"] != "running":
+                    return
+                s["path"].append(node.id)
+        finally:
+            del spinning[node.id]
+        if isinstance(outcome, ExpressionError):
+            self._control_failed(node, loop["frame"], outcome)
+        elif outcome:
+            limit = node.spec.max_iterations
+            message = f"while {node.id!r} reached max_iterations ({limit}) with its condition still true"
+            self._step_failed(node, loop["frame"], {"message": message, "code": LOOP_LIMIT_CODE})
+        else:
+            self._done(node, {"iterations": loop["iterations"]})
+            self._after_success(node, loop["frame"])

@@ -38,6 +38,7 @@ from socflow.playbooks.spec import (
     StepBase,
     SubPlaybookStep,
     SwitchStep,
+    WhileStep,
 )
 from socflow.playbooks.validate import validate_playbook
 
@@ -72,8 +73,8 @@ def test_cacao_import_maps_every_step_type_to_a_valid_sequential_playbook() -> N
     assert steps[ROUTE].cases == {"block": ASK}
     assert isinstance(steps[ASK], HumanTaskStep)
     assert steps[ASK].assignee == "Host owner"
-    assert isinstance(steps[LOOP], ConditionStep)
-    assert steps[LOOP].then == POLL
+    assert isinstance(steps[LOOP], WhileStep)
+    assert (steps[LOOP].do, steps[LOOP].successor, steps[LOOP].max_iterations) == (POLL, DONE, 100)
     assert isinstance(steps[DONE], EndStep)
 
 
@@ -86,7 +87,7 @@ def test_cacao_import_branch_end_returns_to_the_branching_step_continuation() ->
     assert steps[ASK].successor == LOOP  # switch inside if: its continuation is itself a branch end
     assert isinstance(steps[ROUTE], SwitchStep)
     assert steps[ROUTE].default == LOOP
-    assert steps[POLL].successor == DONE
+    assert steps[POLL].successor is None  # the while body ends, so the loop checks its condition again
 
 
 def test_cacao_import_translates_variables_to_inputs_and_references() -> None:
@@ -228,11 +229,23 @@ def test_cacao_import_result_runs_in_the_conductor_along_cacao_semantics() -> No
     cases = [
         RehearsalCase.model_validate(
             {
-                "name": "the known host goes to the child playbook, then the loop body once",
-                "inputs": {"ip": "10.0.0.1"},
+                "name": "the known host goes to the child playbook; no tries left skips the loop body",
+                "inputs": {"ip": "10.0.0.1", "tries": 0},
                 "expect": {
                     "status": "succeeded",
-                    "path": [FETCH, SPLIT, SCAN, SWEEP, CHECK, CHILD, LOOP, POLL, DONE],
+                    "path": [FETCH, SPLIT, SCAN, SWEEP, CHECK, CHILD, LOOP, DONE],
+                },
+            }
+        ),
+        RehearsalCase.model_validate(
+            {
+                "name": "a condition nothing in the body changes loops until the bound",
+                "inputs": {"ip": "10.0.0.1", "tries": 3},
+                "expect": {
+                    "status": "failed",
+                    "visits": [POLL],
+                    "not_visited": [DONE],
+                    "steps": {LOOP: "failed"},
                 },
             }
         ),
@@ -246,6 +259,7 @@ def test_cacao_import_result_runs_in_the_conductor_along_cacao_semantics() -> No
     ]
     report = rehearse(compile_playbook(playbook), cases)
     assert {case.name: case.failures for case in report.cases if not case.passed} == {}
+    assert report.cases[1].path.count(POLL) == 100
 
 
 ODD_VALUES = [None, 1, "x", [], {}, ["a"], {"a": 1}, True, ident("action", 999), ident("end", 19)]
