@@ -13,6 +13,7 @@ from socflow.api.schemas_common import PageOut
 from socflow.api.schemas_runs import (
     CancelIn,
     DecisionIn,
+    DeliveredOut,
     EventIn,
     RedriveIn,
     RedrivenOut,
@@ -24,6 +25,7 @@ from socflow.api.schemas_runs import (
 )
 from socflow.playbooks.work import Event
 from socflow.storage.tables_runs import RunRow
+from socflow.worker.event_delivery import deliver
 from socflow.worker.redrive import RedriveFilter, redrive
 from socflow.worker.run_control import answer, require_case, runs_of_case
 from socflow.worker.run_views import run_detail, run_dict
@@ -118,6 +120,14 @@ async def send_event(run_id: str, body: EventIn, actor: Actor, tracker: TrackerD
     state machine along a transition of that name."""
     service = _service(tracker)
     return _out(await run_in_threadpool(service.signal, actor, run_id, Event(body.name, body.data)))
+
+
+@router.post("/events/deliver")
+async def deliver_event(body: EventIn, actor: Actor, tracker: TrackerDep) -> DeliveredOut:
+    """Broadcast an event: every run with a waiting `wait_event` step for it whose correlation keys
+    match the data is signalled (finished runs are skipped); answers with the runs signalled."""
+    runs = await run_in_threadpool(deliver, _service(tracker), actor, body.name, body.data)
+    return DeliveredOut(event=body.name.strip(), runs=runs)
 
 
 @router.post("/runs/redrive")

@@ -121,6 +121,11 @@ class EventIn(RequestModel):
     data: dict[str, Any] = Field(default_factory=dict, description="Correlation keys and payload.")
 
 
+class DeliveredOut(BaseModel):
+    event: str = Field(description="The event delivered.")
+    runs: list[str] = Field(description="The runs whose waiting `wait_event` steps it matched, signalled.")
+
+
 class RedriveIn(RequestModel):
     playbook: str | None = Field(None, description="Only runs of this playbook.")
     since: Instant | None = Field(None, description="Only runs that failed at or after this time.")

@@ -1,4 +1,4 @@
-"""`socflow run pause|resume|cancel|retry|answer|approve|reject|event|redrive`: operating runs."""
+"""`socflow run pause|resume|cancel|retry|answer|approve|reject|event|deliver|redrive`: operating runs."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from socflow.cli.shapes import print_json
 from socflow.errors import Issue, ValidationFailed
 from socflow.playbooks.work import Event
 from socflow.storage.tables_runs import RunRow
+from socflow.worker.event_delivery import deliver as deliver_event
 from socflow.worker.redrive import MAX_REDRIVE, RedriveFilter, Redriven, redrive, select_failed
 from socflow.worker.run_control import answer
 from socflow.worker.run_views import run_dict
@@ -187,6 +188,23 @@ def event(
     _done(row, f"got event {name}", as_json)
 
 
+def deliver(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="EVENT", help="The event's name.")],
+    data: Data = None,
+    actor: Actor = None,
+    as_json: Json = False,
+) -> None:
+    """Broadcast an event to every run waiting for it (wait_event steps whose correlation keys match)."""
+    runs = deliver_event(_service(ctx), who(actor), name, pairs(data or [], "--data"))
+    if as_json:
+        print_json({"event": name.strip(), "runs": runs})
+    elif runs:
+        console().print(f"event {name.strip()} signalled {len(runs)} run(s): {', '.join(runs)}")
+    else:
+        console().print(f"event {name.strip()}: no run was waiting for it with matching keys")
+
+
 def redrive_runs(
     ctx: typer.Context,
     playbook: Annotated[str | None, typer.Option("--playbook", help="Only runs of this playbook.")] = None,
@@ -246,5 +264,6 @@ COMMANDS: Final[dict[str, Callable[..., None]]] = {
     "approve": approve,
     "reject": reject,
     "event": event,
+    "deliver": deliver,
     "redrive": redrive_runs,
 }

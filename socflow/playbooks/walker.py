@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from socflow.errors import Conflict
+from socflow.playbooks.correlation import matches
 from socflow.playbooks.decisions import approvers, binding, decide_approval
 from socflow.playbooks.expressions import ExpressionError, resolve
 from socflow.playbooks.graph import EdgeKind, Graph, Node, NodeType, WorkKind
@@ -41,6 +42,7 @@ _NT_SET: Final = NodeType.SET
 _NT_STAGE: Final = NodeType.STAGE
 _NT_STATE: Final = NodeType.STATE
 _NT_SWITCH: Final = NodeType.SWITCH
+_NT_WHILE: Final = NodeType.WHILE
 _RS_TIMED_OUT: Final = ResultStatus.TIMED_OUT
 _RUN_FAILED: Final = RunStatus.FAILED.value
 _RUN_PAUSED: Final = RunStatus.PAUSED.value
@@ -66,11 +68,13 @@ class Walker(ControlSteps, StateMachineSteps, RuleStages):
         self._s: dict[str, Any] = state if state is not None else {}
         self._out: list[ReadyStep] = []
         self._machine = isinstance(graph.playbook, StateMachinePlaybook)
+        self._spinning: dict[str, bool] = {}  # while loops iterating now -> "the body ended again"
         self._handlers: dict[NodeType, Callable[[Node, str], None]] = {
             _NT_CONDITION: self._condition,
             _NT_SWITCH: self._switch,
             _NT_PARALLEL: self._parallel,
             _NT_FOR_EACH: self._for_each,
+            _NT_WHILE: self._while,
             _NT_SET: self._set,
             _NT_END: self._end,
             _NT_STATE: self._enter_state,
@@ -181,12 +185,14 @@ class Walker(ControlSteps, StateMachineSteps, RuleStages):
         self._enter(edge.target, frame)
 
     def _end_of_path(self, frame: str) -> None:
-        """A path ended; tell whatever started it (a join, a state's chain, a rules stage)."""
+        """A path ended; tell whatever started it (a join, a while loop, a state's chain, a rules stage)."""
         if not frame:
             return
         kind, _, ident = frame.partition(":")
         if kind == "join":
             self._arrive(ident)
+        elif kind == "while":
+            self._loop_again(ident)
         elif kind == "entry":
             self._entered(ident)
         elif kind == "exit":
@@ -336,9 +342,7 @@ class Walker(ControlSteps, StateMachineSteps, RuleStages):
     @staticmethod
     def _correlates(work: dict[str, Any], event: Event) -> bool:
         args = work["args"]
-        if args["event"] != event.name:
-            return False
-        return all(event.data.get(key) == value for key, value in args["correlate"].items())
+        return matches(args["event"], args["correlate"], event.name, event.data)
 
     def _approval(self, node: Node, work: dict[str, Any], event: Event) -> None:
         s = self._s

@@ -29,6 +29,7 @@ from socflow.storage.tables import AuditEntryRow, AuditHeadRow
 from socflow.storage.tables_runs import RunRow
 from socflow.storage.tables_triggers import TriggerCursorRow
 from socflow.worker.actors import parse_run_actor
+from socflow.worker.event_delivery import alert_events, deliver_all
 from socflow.worker.firings import Firing, FiringStatus, claim, record_outcomes, recover, start
 from socflow.worker.run_start import StartRequest
 from socflow.worker.runs import RunService
@@ -174,6 +175,9 @@ class TriggerDispatcher:
             more = len(rows) == self.batch
             upto = rows[-1][0] if more else max(head, cursor)
             firings = self._match(session, rows)
+            events = alert_events(session, [(r[3], r[4], r[5]) for r in rows])  # for waiting steps
+        if events:
+            deliver_all(self.runs, events)
         self._seen = max(self._seen, upto)
         if upto > durable and self._unsaved is None:
             self._unsaved = time.monotonic()
