@@ -20,6 +20,23 @@ def _scrub_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableM
     return event
 
 
+def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
+    """A logger writing to whatever `sys.stderr` is now (a test harness may swap and close it)."""
+    return structlog.PrintLogger(file=sys.stderr)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The stdlib handler's twin of `_stderr_logger`: it looks up `sys.stderr` at every record."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     """Route stdlib and structlog output through one JSON renderer at `level`."""
     numeric = logging.getLevelName(level.upper())
@@ -41,10 +58,10 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=numeric, stream=sys.stderr, format="%(message)s", force=True)
+    logging.basicConfig(level=numeric, handlers=[_StderrHandler()], format="%(message)s", force=True)
 
 
 def get_logger(name: str) -> Any:

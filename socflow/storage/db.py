@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,6 +81,10 @@ class Database:
         else:
             self.engine = create_engine(url, echo=echo, pool_size=pool_size, pool_pre_ping=True)
             self.read_engine = self.engine
+        # SQLite has one writer at a time. Threads of this process queue here, each woken the moment
+        # the previous writer commits; SQLite's own busy handler, left for other processes, polls
+        # with sleeps of 1, 2, 5, 10... ms, which made a contended write wait milliseconds for nothing.
+        self._write_lock = threading.RLock() if self.is_sqlite else None
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
 
@@ -87,6 +92,9 @@ class Database:
     def session(self, *, write: bool = True) -> Iterator[Session]:
         """A transaction that commits on success, rolls back on error, and speaks SocflowError."""
         factory = self._writer if write else self._reader
+        lock = self._write_lock if write else None
+        if lock is not None:
+            lock.acquire()
         session = factory()
         try:
             yield session
@@ -109,6 +117,8 @@ class Database:
             raise
         finally:
             session.close()
+            if lock is not None:
+                lock.release()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -93,3 +93,24 @@ def test_console_tracebacks_do_not_print_local_variables(capsys: pytest.CaptureF
     err = capsys.readouterr().err
     assert "broker unreachable" in err
     assert "hunter2-in-a-local" not in err
+
+
+def test_logging_follows_stderr_when_the_stream_it_was_configured_with_is_closed(
+    restore_logging: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import sys
+
+    first = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    configure_logging("INFO")
+    first.close()  # what a test harness does to the stream it captured with
+    second = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", second)
+
+    get_logger("test").warning("still_written", run="r-1")
+    logging.getLogger("stdlib").warning("stdlib_still_written")
+
+    lines = second.getvalue().splitlines()
+    assert json.loads(lines[0])["event"] == "still_written"
+    assert lines[1] == "stdlib_still_written"
