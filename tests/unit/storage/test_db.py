@@ -114,3 +114,37 @@ def test_session_turns_a_stale_version_into_a_conflict(database: Database) -> No
 def test_session_turns_a_database_failure_into_a_storage_error(database: Database) -> None:
     with pytest.raises(StorageError, match="database error"), database.session() as session:
         session.execute(text("SELECT * FROM no_such_table"))
+
+
+def test_sqlite_writers_of_one_process_take_turns_and_the_waiter_enters_when_the_first_leaves(
+    tmp_path: Path,
+) -> None:
+    import threading
+
+    database = Database(f"sqlite:///{tmp_path / 'turns.db'}")
+    order: list[str] = []
+    inside, waiting = threading.Event(), threading.Event()
+
+    def second_writer() -> None:
+        waiting.set()
+        with database.session() as session:
+            session.execute(text("SELECT 1"))
+            order.append("second entered")
+
+    try:
+        with database.session() as session:
+            session.execute(text("SELECT 1"))
+            inside.set()
+            other = threading.Thread(target=second_writer)
+            other.start()
+            assert waiting.wait(5)
+            other.join(0.2)  # it cannot get in while this writer is inside
+            assert other.is_alive()
+            order.append("first leaving")
+        other.join(5)
+        assert not other.is_alive()
+        assert order == ["first leaving", "second entered"]
+        with database.session(write=False) as reader:  # readers never wait for a writer
+            reader.execute(text("SELECT 1"))
+    finally:
+        database.dispose()
