@@ -76,6 +76,9 @@ _CONN_STATES: Final = frozenset(
 _TSV_START: Final = re.compile(r"\d{9,10}\.\d+\tC[0-9A-Za-z]{5,}\t")
 
 
+_MAX_DURATION_NANOS: Final = 2**63
+
+
 def _number(value: Any) -> float | None:
     """A finite number from a JSON number or TSV text; None for anything else (bools included)."""
     if isinstance(value, bool):
@@ -171,7 +174,7 @@ def _put_conn(doc: ECSDocument, record: dict[str, Any]) -> None:
     services = _items(record.get("service"))
     put(doc, "network.protocol", services[0].lower() if services else None)
     duration = _number(record.get("duration"))
-    if duration is not None:
+    if duration is not None and abs(duration) * _NANOS < _MAX_DURATION_NANOS:  # ECS: a signed 64-bit long
         put(doc, "event.duration", int(duration * _NANOS))
     put_traffic(doc, "bytes", _count(record.get("orig_ip_bytes")), _count(record.get("resp_ip_bytes")))
     put_traffic(doc, "packets", _count(record.get("orig_pkts")), _count(record.get("resp_pkts")))

@@ -84,6 +84,13 @@ def test_zeek_conn_json_maps_counters_state_and_direction() -> None:
     assert get(doc, "network.direction") == "outbound"
 
 
+@pytest.mark.parametrize("duration", ["1e300", "-1e300", "9300000000.0"])
+def test_zeek_conn_duration_beyond_a_signed_64_bit_nanosecond_count_is_left_out(duration: str) -> None:
+    doc = _parse(CONN_JSON.replace('"duration":12.5', f'"duration":{duration}'))
+    assert get(doc, "event.duration") is None
+    assert get(doc, "source.ip") == "192.0.2.44"
+
+
 def test_zeek_conn_tsv_rejected_connection_is_denied_and_inbound() -> None:
     doc = _parse(CONN_TSV_REJECTED)
     assert get(doc, "event.dataset") == "zeek.conn"
