@@ -1,6 +1,6 @@
 """Syslog intake benchmark: socflow (TCP -> parse -> ECS -> SQLite) beside rsyslog and aiosyslogd.
 
-`python -m bench.intake_syslog [--count 300000] [--connections 1] [--quick] [--no-peers]`
+`python -m bench.intake_syslog [--count 300000] [--connections 1] [--quick] [--no-peers] [--no-assets]`
 A load generator in its own process sends N realistic RFC 3164/5424 lines, newline-framed, to
 127.0.0.1; each receiver is timed from the first byte sent until all N are durably stored. CPU is
 the receiving process's own (utime + stime), so msgs per CPU-second is the per-core rate.
@@ -138,17 +138,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=300.0, help="per receiver, seconds")
     parser.add_argument("--quick", action="store_true", help="30,000 messages (a smoke run)")
     parser.add_argument("--no-peers", action="store_true", help="socflow only")
+    parser.add_argument("--no-assets", action="store_true", help="skip the run with asset enrichment")
     parser.add_argument("--udp-rate", type=float, default=2_000.0, help="aiosyslogd paced run, datagrams/s")
     args = parser.parse_args(argv)
     count = 30_000 if args.quick else args.count
     runs: list[Run | str] = []
     steps: list[tuple[str, Callable[[], Run | str]]] = [
         ("socflow", lambda: socflow(count, args.connections, args.timeout)),
-        (
-            "socflow + asset enrichment",
-            lambda: socflow(count, args.connections, args.timeout, with_assets=True),
-        ),
     ]
+    if not args.no_assets:
+        steps.append(
+            (
+                "socflow + asset enrichment",
+                lambda: socflow(count, args.connections, args.timeout, with_assets=True),
+            )
+        )
     if not args.no_peers:
         udp_count = min(count, 60_000)
         steps += [
