@@ -26,6 +26,7 @@ from socflow.errors import ConfigError, Issue, ValidationFailed
 from socflow.ingest.dead_letters import raw_text
 from socflow.ingest.enrichment import AssetEnricher
 from socflow.ingest.files import FileImporter, FileKind, sniff_kind
+from socflow.ingest.files_parallel import ImportWorkers, default_worker_count, shareable_database_url
 from socflow.ingest.mapping_files import install_user_mappings
 from socflow.ingest.metrics import IntakeStats
 from socflow.ingest.pipeline import IngestPipeline
@@ -75,6 +76,16 @@ def ingest_file(
     restart: Annotated[
         bool, typer.Option("--restart", help="Forget earlier progress; read from the start.")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=0,
+            max=256,
+            help="Worker processes for a large .evtx file (0: none; default SOCFLOW_IMPORT_WORKERS, "
+            "else one per CPU).",
+        ),
+    ] = None,
 ) -> None:
     """Import files; an interrupted import continues after its last committed batch when run again."""
     check_format(format)
@@ -87,7 +98,11 @@ def ingest_file(
     enrich = AssetEnricher(database).enrich
     pipeline = IngestPipeline(store, batch_size=settings.intake_batch_size, enrich=enrich)
     importer = FileImporter(
-        pipeline, store, max_message_bytes=settings.max_message_bytes, batch_size=settings.intake_batch_size
+        pipeline,
+        store,
+        max_message_bytes=settings.max_message_bytes,
+        batch_size=settings.intake_batch_size,
+        workers=resolve_import_workers(workers, settings.import_workers, database.url, settings.mappings_dir),
     )
     err = Console(stderr=True)
     shared = SharedCounters(pipeline.stats, database)  # the import's counts outlive this process
@@ -120,6 +135,19 @@ def ingest_file(
                 f"{result.path}: {result.stored} events stored, {result.dead_lettered} dead letters "
                 f"({result.kind.value}{resumed})"
             )
+
+
+def resolve_import_workers(
+    flag: int | None, setting: int | None, database_url: str, mappings_dir: Path | None
+) -> ImportWorkers:
+    """Workers that build the rows as this command's pipeline does: the same mappings and enrichment.
+
+    An in-memory database cannot be opened by another process: then there are no workers."""
+    count = next((n for n in (flag, setting) if n is not None), default_worker_count())
+    shared = shareable_database_url(database_url)
+    if shared is None:
+        return ImportWorkers(0)
+    return ImportWorkers(count, shared, str(mappings_dir) if mappings_dir is not None else None)
 
 
 @app.command("errors")

@@ -14,6 +14,7 @@ from typing import IO, Final, cast
 
 from socflow.errors import Issue, NotFound, ValidationFailed
 from socflow.ingest.dead_letters import DeadLetter
+from socflow.ingest.files_parallel import ImportWorkers, store_in_parallel
 from socflow.ingest.framing import FrameError, decode_message
 from socflow.ingest.pipeline import IngestPipeline
 from socflow.model.records import RawRecord, Transport
@@ -56,6 +57,7 @@ class ImportResult:
     dead_lettered: int
     resumed_from: int
     skipped: bool = False  # the file was imported completely before and has not changed
+    worker_batches: int = 0  # batches whose rows worker processes built (a parallel .evtx import)
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,10 @@ def _identity(path: Path) -> ProgressMark:
 
 
 class FileImporter:
-    """Reads files into the pipeline in batches; each batch commits together with the file's position."""
+    """Reads files into the pipeline in batches; each batch commits together with the file's position.
+
+    With `workers`, a large .evtx file's batches are normalized by worker processes and committed
+    here in the order they were read: the same rows, positions and resume points as serially."""
 
     def __init__(
         self,
@@ -81,11 +86,14 @@ class FileImporter:
         *,
         max_message_bytes: int = 64 * 1024,
         batch_size: int = DEFAULT_BATCH,
+        workers: ImportWorkers | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.store = store
         self.max_message_bytes = max_message_bytes
         self.batch_size = batch_size
+        # .evtx files of workers.min_bytes or more: rows built by worker processes (files_parallel).
+        self.workers = workers or ImportWorkers(0)
 
     def import_file(
         self,
@@ -110,42 +118,47 @@ class FileImporter:
                 return ImportResult(mark.path, kind, 0, 0, previous.position, skipped=True)
             start, mark.records = previous.position, previous.records
         stored = dead = 0
-        batch: list[Entry] = []
         received_at = datetime.now(UTC)
 
-        def flush(done: bool) -> None:
-            nonlocal stored, dead, batch
-            records = [entry.item for entry in batch if isinstance(entry.item, RawRecord)]
-            letters = [entry.item for entry in batch if isinstance(entry.item, DeadLetter)]
+        def store_batch(batch: list[Entry], rows: list[dict[str, object]], failures: dict[str, int]) -> None:
+            """Commit one batch with the file's position after it; a short batch is the last one."""
+            nonlocal stored, dead
+            records, letters = _split(batch)
+            done = len(batch) < self.batch_size
             if batch:
                 mark.position = batch[-1].position
             mark.records += len(batch)
             mark.completed = done
-            rows = self.pipeline.rows(records)
             self.store.insert_with_progress(rows, mark, [letter.to_row() for letter in letters])
+            for listener, count in failures.items():  # counted by the workers' pipelines
+                self.pipeline.stats.add(listener, parse_failures=count)
             self.pipeline.stats.add(FILE_LISTENER, received=len(batch))
             self.pipeline.count_stored(records, letters)
             stored += len(records)
             dead += len(letters)
-            batch = []
+            if not done:
+                gc.collect(1)  # what the batch left behind; the old generation is not walked
+                if progress is not None and kind is FileKind.EVTX:
+                    progress(mark.records, None)
 
         entries = (
             self._evtx_entries(path, start, received_at, format, timezone)
             if kind is FileKind.EVTX
             else self._line_entries(path, kind, start, received_at, format, timezone, progress)
         )
+        workers = self.workers
+        worker_batches = 0
         with young_collections_only():
-            for entry in entries:
-                batch.append(entry)
-                if len(batch) >= self.batch_size:
-                    flush(done=False)
-                    gc.collect(1)  # what the batch left behind; the old generation is not walked
-                    if progress is not None and kind is FileKind.EVTX:
-                        progress(mark.records, None)
-            flush(done=True)
+            batches = _batches(entries, self.batch_size)
+            if kind is FileKind.EVTX and workers.enabled and mark.size >= workers.min_bytes:
+                build_here = self.pipeline.rows
+                worker_batches = store_in_parallel(batches, _records, build_here, store_batch, workers)
+            else:
+                for batch in batches:
+                    store_batch(batch, self.pipeline.rows(_records(batch)), {})
         if progress is not None:
             progress(mark.size if kind is not FileKind.EVTX else mark.records, mark.size)
-        return ImportResult(mark.path, kind, stored, dead, start)
+        return ImportResult(mark.path, kind, stored, dead, start, worker_batches=worker_batches)
 
     def _line_entries(
         self,
@@ -214,8 +227,9 @@ class FileImporter:
         from evtx import PyEvtxParser
 
         parser_format = "evtx" if format == "auto" else format
+        origin = str(path)
         try:
-            parser = PyEvtxParser(str(path))
+            parser = PyEvtxParser(origin)
             for number, record in enumerate(parser.records_json(), start=1):
                 if number <= start or record is None:
                     continue
@@ -224,7 +238,7 @@ class FileImporter:
                         str(record["data"]),
                         received_at,
                         Transport.EVTX,
-                        str(path),
+                        origin,
                         FILE_LISTENER,
                         parser_format,
                         timezone,
@@ -237,6 +251,27 @@ class FileImporter:
                 f"{path} is not a readable .evtx file: {exc}",
                 issues=[Issue("path", f"unreadable EVTX: {exc}")],
             ) from None
+
+
+def _batches(entries: Iterator[Entry], size: int) -> Iterator[list[Entry]]:
+    """Full batches of `size`, then the rest (possibly empty): the one shorter batch is the last."""
+    batch: list[Entry] = []
+    for entry in entries:
+        batch.append(entry)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    yield batch
+
+
+def _records(batch: list[Entry]) -> list[RawRecord]:
+    return [entry.item for entry in batch if isinstance(entry.item, RawRecord)]
+
+
+def _split(batch: list[Entry]) -> tuple[list[RawRecord], list[DeadLetter]]:
+    records = [entry.item for entry in batch if isinstance(entry.item, RawRecord)]
+    letters = [entry.item for entry in batch if isinstance(entry.item, DeadLetter)]
+    return records, letters
 
 
 @contextlib.contextmanager

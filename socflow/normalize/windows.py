@@ -91,6 +91,27 @@ def _profile(event: WinEvent) -> _Profile:
     return found
 
 
+# Computer name -> what put_host writes for it (host.* and related.*): a log repeats a few names.
+_COMPUTERS: dict[str, ECSDocument] = {}
+_COMPUTERS_MAX: Final = 4096
+
+
+def _put_computer(doc: ECSDocument, computer: str | None) -> None:
+    """`put_host(doc, "host", computer)` on a document without host or related yet, from a cache.
+
+    The cached fragment is copied (fresh dicts and lists), so documents never share them."""
+    if not computer:
+        return
+    fragment = _COMPUTERS.get(computer)
+    if fragment is None:
+        fragment = {}
+        put_host(fragment, "host", computer)
+        if len(_COMPUTERS) < _COMPUTERS_MAX:
+            _COMPUTERS[computer] = fragment
+    for key, value in fragment.items():  # "host" then "related", as put_host writes them
+        doc[key] = {name: list(item) if type(item) is list else item for name, item in value.items()}
+
+
 def _time(event: WinEvent, context: ParseContext) -> str | None:
     if event.time is None:
         return None
@@ -160,7 +181,7 @@ def to_ecs(event: WinEvent, context: ParseContext) -> ECSDocument:
     level = _level(event)
     if level:
         doc["log"] = {"level": level}
-    put_host(doc, "host", event.computer)
+    _put_computer(doc, event.computer)
     if event.message:
         doc["message"] = event.message
     doc["winlog"] = _winlog(event)

@@ -23,9 +23,11 @@ _NXLOG_HEADER: Final = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs ~4 µs per event
 class WinEvent:
-    """What every Windows event carries, whatever shipped it; data values are text, as in the XML."""
+    """What every Windows event carries, whatever shipped it; data values are text, as in the XML.
+
+    Built once by a reader and then only read (treat it as immutable)."""
 
     event_id: int
     provider_name: str | None = None
@@ -155,6 +157,30 @@ def _user_data(node: Any) -> tuple[str | None, dict[str, str]]:
     return None, {}
 
 
+def _attribute(node: Any, name: str) -> Any:
+    """`node["#attributes"][name]` from the evtx package's JSON; None when any step is missing."""
+    if type(node) is dict:
+        found = node.get("#attributes")
+        if type(found) is dict:
+            return found.get(name)
+    return _attributes(node).get(name)
+
+
+def _evtx_text(value: Any) -> str | None:
+    """`optional_text` with the evtx package's common cases (text, integers) inline."""
+    if type(value) is str:
+        return value or None
+    if value is None:
+        return None
+    if type(value) is int:
+        return str(value)
+    return text(value) or None
+
+
+def _evtx_integer(value: Any) -> int | None:
+    return value if type(value) is int else integer(value)
+
+
 def from_evtx(record: Mapping[str, Any]) -> WinEvent | None:
     """The evtx package's record ({"data": "<json>"} or its parsed {"Event": ...}); None if neither."""
     data = record.get("data")
@@ -169,31 +195,37 @@ def from_evtx(record: Mapping[str, Any]) -> WinEvent | None:
     system = event.get("System")
     if not isinstance(system, dict):
         raise ParseError("the event has no System element")
-    event_id = integer(system.get("EventID"))
+    event_id = _evtx_integer(system.get("EventID"))
     if event_id is None:
         raise ParseError("the event has no numeric EventID")
-    provider = _attributes(system.get("Provider"))
-    execution = _attributes(system.get("Execution"))
-    user_data_name, user_data = _user_data(event.get("UserData"))
+    get = system.get
+    provider = get("Provider")
+    execution = get("Execution")
+    user_data = event.get("UserData")
+    user_data_name, user_fields = (None, {}) if user_data is None else _user_data(user_data)
+    provider_guid = _attribute(provider, "Guid")
+    # Positional, in field order: keyword arguments cost 1.3 µs more per event with 20 fields.
     return WinEvent(
-        event_id=event_id,
-        provider_name=optional_text(provider.get("Name")),
-        provider_guid=guid(provider.get("Guid")),
-        channel=optional_text(system.get("Channel")),
-        computer=optional_text(system.get("Computer")),
-        record_id=integer(system.get("EventRecordID")),
-        time=optional_text(_attributes(system.get("TimeCreated")).get("SystemTime")),
-        level=integer(system.get("Level")),
-        task=optional_text(system.get("Task")),
-        opcode=optional_text(system.get("Opcode")),
-        keywords=optional_text(system.get("Keywords")),
-        version=integer(system.get("Version")),
-        process_id=integer(execution.get("ProcessID")),
-        thread_id=integer(execution.get("ThreadID")),
-        user_sid=optional_text(_attributes(system.get("Security")).get("UserID")),
-        event_data=_data_fields(event.get("EventData")),
-        user_data_name=user_data_name,
-        user_data=user_data,
+        event_id,
+        _evtx_text(_attribute(provider, "Name")),  # provider_name
+        None if provider_guid is None else guid(provider_guid),  # provider_guid
+        _evtx_text(get("Channel")),  # channel
+        _evtx_text(get("Computer")),  # computer
+        _evtx_integer(get("EventRecordID")),  # record_id
+        _evtx_text(_attribute(get("TimeCreated"), "SystemTime")),  # time
+        _evtx_integer(get("Level")),  # level
+        None,  # level_name
+        _evtx_text(get("Task")),  # task
+        _evtx_text(get("Opcode")),  # opcode
+        _evtx_text(get("Keywords")),  # keywords
+        _evtx_integer(get("Version")),  # version
+        _evtx_integer(_attribute(execution, "ProcessID")),  # process_id
+        _evtx_integer(_attribute(execution, "ThreadID")),  # thread_id
+        _evtx_text(_attribute(get("Security"), "UserID")),  # user_sid
+        None,  # message
+        _data_fields(event.get("EventData")),  # event_data
+        user_data_name,
+        user_fields,  # user_data
     )
 
 

@@ -61,11 +61,16 @@ KERBEROS_RESULTS: Final[dict[int, str]] = {
 }
 
 
-@dataclass(frozen=True)
 class Fields:
     """Read access to EventData/UserData that treats Windows' placeholders ("-", "%%1793") as absent."""
 
-    values: Mapping[str, str]
+    __slots__ = ("values",)
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self.values = values
+
+    def __repr__(self) -> str:
+        return f"Fields({self.values!r})"
 
     def get(self, name: str) -> str | None:
         value = self.values.get(name)
@@ -90,6 +95,16 @@ class Meaning:
     kind: tuple[str, ...]
     outcome: str | None
     fill: Fill
+
+
+def put_in(doc: ECSDocument, parent: str, leaf: str, value: object) -> None:
+    """`put(doc, "parent.leaf", value)` for a two-level path, without splitting it (the hot path)."""
+    if value is None or value == "":
+        return
+    node = doc.get(parent)
+    if not isinstance(node, dict):
+        node = doc[parent] = {}
+    node[leaf] = value
 
 
 def basename(path: str) -> str:
@@ -118,7 +133,7 @@ def put_source(doc: ECSDocument, fields: Fields, address: str, port: str) -> Non
     """source.ip / source.port; a name where an address belongs goes to source.domain."""
     value = fields.get(address)
     if value is not None and not put_ip(doc, "source.ip", value):
-        put(doc, "source.domain", value)
+        put_in(doc, "source", "domain", value)
     put_port(doc, "source.port", fields.get(port))
 
 
@@ -154,7 +169,7 @@ def put_logon_failure(doc: ECSDocument, fields: Fields) -> None:
         put(doc, f"winlog.logon.failure.{path}", value)
         explained = LOGON_FAILURES.get(value.lower())
         if explained is not None and path != "reason":
-            put(doc, "event.reason", explained)
+            put_in(doc, "event", "reason", explained)
 
 
 def put_kerberos_status(doc: ECSDocument, fields: Fields) -> None:
@@ -162,5 +177,5 @@ def put_kerberos_status(doc: ECSDocument, fields: Fields) -> None:
     code = fields.number("Status")
     if code is None:
         return
-    put(doc, "event.outcome", "success" if code == 0 else "failure")
+    put_in(doc, "event", "outcome", "success" if code == 0 else "failure")
     put(doc, "winlog.kerberos.status", KERBEROS_RESULTS.get(code, hex(code)))

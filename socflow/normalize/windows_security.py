@@ -12,6 +12,7 @@ from socflow.normalize.windows_fields import (
     Meaning,
     put_account,
     put_image,
+    put_in,
     put_kerberos_status,
     put_logon_failure,
     put_logon_type,
@@ -27,11 +28,11 @@ def _logon(doc: ECSDocument, fields: Fields) -> None:
     put_source(doc, fields, "IpAddress", "IpPort")
     workstation = fields.get("WorkstationName")
     if workstation is not None:
-        put(doc, "source.domain", workstation)
+        put_in(doc, "source", "domain", workstation)
     put_logon_type(doc, fields)
     put(doc, "winlog.logon.id", fields.get("TargetLogonId"))
     put_image(doc, "process", fields.get("ProcessName"))
-    put(doc, "process.pid", fields.number("ProcessId"))
+    put_in(doc, "process", "pid", fields.number("ProcessId"))
     put(doc, "winlog.logon.authentication_package", fields.get("AuthenticationPackageName"))
     put(doc, "winlog.logon.process", fields.get("LogonProcessName"))
 
@@ -51,10 +52,10 @@ def _explicit_logon(doc: ECSDocument, fields: Fields) -> None:
     """4648: the subject used the target's credentials; the subject is the actor."""
     put_account(doc, "user", fields, "Subject")
     put_account(doc, "user.target", fields, "Target")
-    put(doc, "destination.domain", fields.get("TargetServerName"))
+    put_in(doc, "destination", "domain", fields.get("TargetServerName"))
     put_source(doc, fields, "IpAddress", "IpPort")
     put_image(doc, "process", fields.get("ProcessName"))
-    put(doc, "process.pid", fields.number("ProcessId"))
+    put_in(doc, "process", "pid", fields.number("ProcessId"))
 
 
 def _subject(doc: ECSDocument, fields: Fields) -> None:
@@ -76,8 +77,8 @@ def _process_created(doc: ECSDocument, fields: Fields) -> None:
     if fields.get("TargetUserName") is not None:
         put_account(doc, "user.effective", fields, "Target")
     put_image(doc, "process", fields.get("NewProcessName"))
-    put(doc, "process.pid", fields.number("NewProcessId"))
-    put(doc, "process.command_line", fields.get("CommandLine"))
+    put_in(doc, "process", "pid", fields.number("NewProcessId"))
+    put_in(doc, "process", "command_line", fields.get("CommandLine"))
     put_image(doc, "process.parent", fields.get("ParentProcessName"))
     put(doc, "process.parent.pid", fields.number("ProcessId"))
 
@@ -85,26 +86,26 @@ def _process_created(doc: ECSDocument, fields: Fields) -> None:
 def _process_exited(doc: ECSDocument, fields: Fields) -> None:
     put_account(doc, "user", fields, "Subject")
     put_image(doc, "process", fields.get("ProcessName"))
-    put(doc, "process.pid", fields.number("ProcessId"))
-    put(doc, "process.exit_code", fields.number("Status"))
+    put_in(doc, "process", "pid", fields.number("ProcessId"))
+    put_in(doc, "process", "exit_code", fields.number("Status"))
 
 
 def _service_4697(doc: ECSDocument, fields: Fields) -> None:
     _subject(doc, fields)
-    put(doc, "service.name", fields.get("ServiceName"))
-    put(doc, "service.type", fields.get("ServiceType"))
+    put_in(doc, "service", "name", fields.get("ServiceName"))
+    put_in(doc, "service", "type", fields.get("ServiceType"))
     put_user(doc, "service.user", fields.get("ServiceAccount"))
 
 
 def _service_7045(doc: ECSDocument, fields: Fields) -> None:
-    put(doc, "service.name", fields.get("ServiceName"))
-    put(doc, "service.type", fields.get("ServiceType"))
+    put_in(doc, "service", "name", fields.get("ServiceName"))
+    put_in(doc, "service", "type", fields.get("ServiceType"))
     put_user(doc, "service.user", fields.get("AccountName"))
 
 
 def _task(doc: ECSDocument, fields: Fields) -> None:
     _subject(doc, fields)
-    put(doc, "winlog.task_name", fields.get("TaskName"))
+    put_in(doc, "winlog", "task_name", fields.get("TaskName"))
 
 
 def _account_change(doc: ECSDocument, fields: Fields) -> None:
@@ -118,15 +119,15 @@ def _lockout(doc: ECSDocument, fields: Fields) -> None:
     put_account(doc, "user", fields, "Subject")
     put_user(doc, "user.target", fields.get("TargetUserName"))
     put(doc, "user.target.id", fields.get("TargetSid"))
-    put(doc, "source.domain", fields.get("TargetDomainName"))
+    put_in(doc, "source", "domain", fields.get("TargetDomainName"))
 
 
 def _group_member(doc: ECSDocument, fields: Fields) -> None:
     """4728/4732/4756: Target* names the group; MemberName/MemberSid the account added."""
     put_account(doc, "user", fields, "Subject")
-    put(doc, "group.name", fields.get("TargetUserName"))
-    put(doc, "group.domain", fields.get("TargetDomainName"))
-    put(doc, "group.id", fields.get("TargetSid"))
+    put_in(doc, "group", "name", fields.get("TargetUserName"))
+    put_in(doc, "group", "domain", fields.get("TargetDomainName"))
+    put_in(doc, "group", "id", fields.get("TargetSid"))
     member = fields.get("MemberName")
     if member is not None:
         common_name = _CN.match(member)
@@ -137,9 +138,9 @@ def _group_member(doc: ECSDocument, fields: Fields) -> None:
 def _kerberos(doc: ECSDocument, fields: Fields) -> None:
     """4768/4769/4771: the account asking for a ticket, from where, and the KDC's answer."""
     put_account(doc, "user", fields, "Target")
-    put(doc, "user.id", fields.get("TargetSid"))
+    put_in(doc, "user", "id", fields.get("TargetSid"))
     put_source(doc, fields, "IpAddress", "IpPort")
-    put(doc, "service.name", fields.get("ServiceName"))
+    put_in(doc, "service", "name", fields.get("ServiceName"))
     put(doc, "winlog.kerberos.ticket_encryption_type", fields.get("TicketEncryptionType"))
     put_kerberos_status(doc, fields)
 
@@ -147,11 +148,11 @@ def _kerberos(doc: ECSDocument, fields: Fields) -> None:
 def _credential_validation(doc: ECSDocument, fields: Fields) -> None:
     """4776 (NTLM): outcome from Status; Workstation is the client's name."""
     put_user(doc, "user", fields.get("TargetUserName"))
-    put(doc, "source.domain", fields.get("Workstation"))
+    put_in(doc, "source", "domain", fields.get("Workstation"))
     put(doc, "winlog.logon.authentication_package", fields.get("PackageName"))
     status = fields.number("Status")
     if status is not None:
-        put(doc, "event.outcome", "success" if status == 0 else "failure")
+        put_in(doc, "event", "outcome", "success" if status == 0 else "failure")
         put_logon_failure(doc, fields)
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Final
 
 from socflow.normalize.ecs import ECSDocument, add_related, put, put_ip, put_port, put_user
-from socflow.normalize.windows_fields import Fields, Fill, Meaning, basename, put_hashes, put_image
+from socflow.normalize.windows_fields import (
+    Fields,
+    Fill,
+    Meaning,
+    basename,
+    put_hashes,
+    put_image,
+    put_in,
+)
 
 SYSMON_PROVIDER: Final = "Microsoft-Windows-Sysmon"
 SYSMON_CHANNEL: Final = "Microsoft-Windows-Sysmon/Operational"
@@ -33,15 +41,15 @@ _REGISTRY_TYPES: Final[dict[str, str]] = {
 def _process(doc: ECSDocument, fields: Fields) -> None:
     """The acting process every Sysmon event names, and its user when Sysmon records one."""
     put_image(doc, "process", fields.get("Image"))
-    put(doc, "process.pid", fields.number("ProcessId"))
-    put(doc, "process.entity_id", fields.get("ProcessGuid"))
+    put_in(doc, "process", "pid", fields.number("ProcessId"))
+    put_in(doc, "process", "entity_id", fields.get("ProcessGuid"))
     put_user(doc, "user", fields.get("User"))
 
 
 def _process_create(doc: ECSDocument, fields: Fields) -> None:
     _process(doc, fields)
-    put(doc, "process.command_line", fields.get("CommandLine"))
-    put(doc, "process.working_directory", fields.get("CurrentDirectory"))
+    put_in(doc, "process", "command_line", fields.get("CommandLine"))
+    put_in(doc, "process", "working_directory", fields.get("CurrentDirectory"))
     put(doc, "process.pe.original_file_name", fields.get("OriginalFileName"))
     put(doc, "process.pe.description", fields.get("Description"))
     put(doc, "process.pe.product", fields.get("Product"))
@@ -53,7 +61,7 @@ def _process_create(doc: ECSDocument, fields: Fields) -> None:
     put(doc, "process.parent.entity_id", fields.get("ParentProcessGuid"))
     put(doc, "process.parent.command_line", fields.get("ParentCommandLine"))
     put(doc, "winlog.logon.id", fields.get("LogonId"))
-    put(doc, "process.integrity_level", fields.get("IntegrityLevel"))
+    put_in(doc, "process", "integrity_level", fields.get("IntegrityLevel"))
 
 
 def _network(doc: ECSDocument, fields: Fields) -> None:
@@ -61,14 +69,14 @@ def _network(doc: ECSDocument, fields: Fields) -> None:
     for side, prefix in (("source", "Source"), ("destination", "Destination")):
         put_ip(doc, f"{side}.ip", fields.get(f"{prefix}Ip"))
         put_port(doc, f"{side}.port", fields.get(f"{prefix}Port"))
-        put(doc, f"{side}.domain", fields.get(f"{prefix}Hostname"))
-    put(doc, "network.transport", (fields.get("Protocol") or "").lower())
+        put_in(doc, side, "domain", fields.get(f"{prefix}Hostname"))
+    put_in(doc, "network", "transport", (fields.get("Protocol") or "").lower())
     ipv6 = fields.get("SourceIsIpv6")
     if ipv6 is not None:
-        put(doc, "network.type", "ipv6" if ipv6.lower() == "true" else "ipv4")
+        put_in(doc, "network", "type", "ipv6" if ipv6.lower() == "true" else "ipv4")
     initiated = fields.get("Initiated")
     if initiated is not None:
-        put(doc, "network.direction", "egress" if initiated.lower() == "true" else "ingress")
+        put_in(doc, "network", "direction", "egress" if initiated.lower() == "true" else "ingress")
 
 
 def _file(doc: ECSDocument, fields: Fields) -> None:
@@ -77,12 +85,12 @@ def _file(doc: ECSDocument, fields: Fields) -> None:
     if path is None:
         return
     name = basename(path)
-    put(doc, "file.path", path)
-    put(doc, "file.name", name)
-    put(doc, "file.directory", path[: len(path) - len(name)].rstrip("\\/"))
+    put_in(doc, "file", "path", path)
+    put_in(doc, "file", "name", name)
+    put_in(doc, "file", "directory", path[: len(path) - len(name)].rstrip("\\/"))
     stem, dot, extension = name.rpartition(".")
     if dot and stem:
-        put(doc, "file.extension", extension.lower())
+        put_in(doc, "file", "extension", extension.lower())
     put_hashes(doc, "file", fields.get("Hashes"))
 
 
@@ -91,14 +99,14 @@ def _registry(doc: ECSDocument, fields: Fields) -> None:
     _process(doc, fields)
     path = fields.get("TargetObject")
     if path is not None:
-        put(doc, "registry.path", path)
+        put_in(doc, "registry", "path", path)
         root, _, rest = path.partition("\\")
         hive = _HIVES.get(root.upper())
         if hive is not None:
-            put(doc, "registry.hive", hive)
+            put_in(doc, "registry", "hive", hive)
             key, _, value = rest.rpartition("\\")
-            put(doc, "registry.key", key if fields.get("Details") is not None else rest)
-            put(doc, "registry.value", value if fields.get("Details") is not None else None)
+            put_in(doc, "registry", "key", key if fields.get("Details") is not None else rest)
+            put_in(doc, "registry", "value", value if fields.get("Details") is not None else None)
     details = fields.get("Details")
     if details is not None:
         put(doc, "registry.data.strings", [details])
@@ -110,33 +118,33 @@ def _dns(doc: ECSDocument, fields: Fields) -> None:
     """QueryResults holds answers split by ';': addresses (v4-mapped shown as ::ffff:) and records."""
     _process(doc, fields)
     put(doc, "dns.question.name", fields.get("QueryName"))
-    put(doc, "network.protocol", "dns")
+    put_in(doc, "network", "protocol", "dns")
     status = fields.number("QueryStatus")
     if status is not None:
-        put(doc, "event.outcome", "success" if status == 0 else "failure")
-        put(doc, "dns.response_code", "NOERROR" if status == 0 else str(status))
+        put_in(doc, "event", "outcome", "success" if status == 0 else "failure")
+        put_in(doc, "dns", "response_code", "NOERROR" if status == 0 else str(status))
     resolved: list[str] = []
     for answer in (fields.get("QueryResults") or "").split(";"):
         probe: ECSDocument = {}
         if put_ip(probe, "ip", answer.strip()):
             resolved.append(probe["ip"])
             add_related(doc, "ip", probe["ip"])
-    put(doc, "dns.resolved_ip", resolved or None)
+    put_in(doc, "dns", "resolved_ip", resolved or None)
 
 
 def _image_loaded(doc: ECSDocument, fields: Fields) -> None:
     _process(doc, fields)
     loaded = fields.get("ImageLoaded")
     if loaded is not None:
-        put(doc, "dll.path", loaded)
-        put(doc, "dll.name", basename(loaded))
+        put_in(doc, "dll", "path", loaded)
+        put_in(doc, "dll", "name", basename(loaded))
     put_hashes(doc, "dll", fields.get("Hashes"))
 
 
 def _process_access(doc: ECSDocument, fields: Fields) -> None:
     put_image(doc, "process", fields.get("SourceImage"))
-    put(doc, "process.pid", fields.number("SourceProcessId"))
-    put(doc, "process.entity_id", fields.get("SourceProcessGUID"))
+    put_in(doc, "process", "pid", fields.number("SourceProcessId"))
+    put_in(doc, "process", "entity_id", fields.get("SourceProcessGUID"))
     put_user(doc, "user", fields.get("SourceUser"))
     put_image(doc, "winlog.target_process", fields.get("TargetImage"))
     put(doc, "winlog.target_process.pid", fields.number("TargetProcessId"))

@@ -1,0 +1,71 @@
+"""`socflow ingest file --workers N` and SOCFLOW_IMPORT_WORKERS: how many processes an .evtx import uses."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from socflow.cli.app import app
+from socflow.cli.commands_ingest import resolve_import_workers
+from socflow.ingest.files_parallel import ImportWorkers
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "sigma" / "regression"
+FILE_DB = "sqlite:////var/lib/socflow/socflow.db"
+
+
+def test_the_flag_wins_over_the_setting_which_wins_over_one_per_cpu() -> None:
+    assert resolve_import_workers(3, 5, FILE_DB, None) == ImportWorkers(3, FILE_DB)
+    assert resolve_import_workers(None, 5, FILE_DB, None) == ImportWorkers(5, FILE_DB)
+    assert resolve_import_workers(None, None, FILE_DB, None) == ImportWorkers(os.cpu_count() or 1, FILE_DB)
+    assert resolve_import_workers(0, 5, FILE_DB, None).enabled is False
+
+
+def test_workers_get_the_mappings_directory_and_no_in_memory_database(tmp_path: Path) -> None:
+    assert resolve_import_workers(2, None, FILE_DB, tmp_path).mappings_dir == str(tmp_path)
+    assert resolve_import_workers(2, None, "sqlite://", None) == ImportWorkers(0)
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    for name in list(os.environ):
+        if name.startswith("SOCFLOW_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SOCFLOW_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    return runner
+
+
+def test_cli_refuses_a_negative_worker_count_and_a_bad_setting(
+    cli_env: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "a.log"
+    path.write_text("<13>one line\n", encoding="utf-8")
+
+    negative = cli_env.invoke(app, ["ingest", "file", str(path), "--workers", "-1"])
+    monkeypatch.setenv("SOCFLOW_IMPORT_WORKERS", "many")
+    bad_setting = cli_env.invoke(app, ["ingest", "file", str(path)])
+
+    assert negative.exit_code == 2
+    assert "--workers" in negative.output
+    assert bad_setting.exit_code == 78
+    assert "invalid setting SOCFLOW_IMPORT_WORKERS" in bad_setting.output
+
+
+def test_cli_takes_the_workers_flag_and_a_small_evtx_file_imports_the_same(
+    cli_env: CliRunner, tmp_path: Path
+) -> None:
+    samples = sorted(CORPUS.rglob("*.evtx")) if CORPUS.is_dir() else []
+    if not samples:
+        pytest.skip(f"the .evtx samples under {CORPUS} are not present")
+
+    serial = cli_env.invoke(app, ["ingest", "file", str(samples[0]), "--workers", "0"])
+    again = cli_env.invoke(app, ["ingest", "file", str(samples[0]), "--workers", "2", "--restart"])
+
+    assert serial.exit_code == 0, serial.output
+    assert again.exit_code == 0, again.output
+    assert "events stored, 0 dead letters (evtx)" in serial.stdout
+    assert serial.stdout.split(":")[1] == again.stdout.split(":")[1]
