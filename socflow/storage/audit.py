@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,9 +39,14 @@ class PendingEntry:
     at: datetime
 
 
-def _locked_head(session: Session) -> AuditHeadRow:
-    locked = select(AuditHeadRow).where(AuditHeadRow.id == _HEAD_ID).with_for_update()
-    head = session.execute(locked).scalar_one_or_none()
+_LOCK_HEAD = select(AuditHeadRow.seq, AuditHeadRow.hash).where(AuditHeadRow.id == _HEAD_ID).with_for_update()
+_MOVE_HEAD = update(AuditHeadRow).where(AuditHeadRow.id == _HEAD_ID)
+
+
+def _locked_head(session: Session) -> tuple[int, str]:
+    """The head's sequence number and hash, row-locked until the transaction ends (Core: no ORM flush)."""
+    connection = session.connection()
+    head = connection.execute(_LOCK_HEAD).first()
     if head is None:
         # The first entry ever: concurrent writers may all find no head. Create it in a savepoint;
         # the losers' inserts fail on the key, and they then lock the head the winner created.
@@ -50,16 +55,15 @@ def _locked_head(session: Session) -> AuditHeadRow:
                 session.add(AuditHeadRow(id=_HEAD_ID, seq=0, hash=GENESIS_HASH))
         except IntegrityError:
             pass
-        head = session.execute(locked).scalar_one()
-    return head
+        head = session.connection().execute(_LOCK_HEAD).one()
+    return int(head[0]), str(head[1])
 
 
 def append(session: Session, pending: Sequence[PendingEntry]) -> list[AuditEntry]:
     """Chain `pending` after the current head and insert it; the head row lock serialises writers."""
     if not pending:
         return []
-    head = _locked_head(session)
-    seq, prev_hash = head.seq, head.hash
+    seq, prev_hash = _locked_head(session)
     written: list[AuditEntry] = []
     rows: list[dict[str, Any]] = []
     for item in pending:
@@ -78,8 +82,9 @@ def append(session: Session, pending: Sequence[PendingEntry]) -> list[AuditEntry
         prev_hash = entry.compute_hash()
         rows.append({**entry.__dict__, "hash": prev_hash})
         written.append(entry)
-    session.execute(insert(AuditEntryRow), rows)
-    head.seq, head.hash = seq, prev_hash
+    connection = session.connection()
+    connection.execute(insert(AuditEntryRow), rows)
+    connection.execute(_MOVE_HEAD, {"seq": seq, "hash": prev_hash})
     return written
 
 
