@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from socflow.errors import Issue, ValidationFailed
 from socflow.playbooks.conductor import Conductor
 from socflow.playbooks.graph import Graph, WorkKind
+from socflow.playbooks.rehearse_case import SimulatedCase, case_mismatches, check_case
 from socflow.playbooks.work import Event, ReadyStep, ResultStatus, StepResult
 
 REHEARSAL_START: Final = "2026-01-01T00:00:00+00:00"
@@ -56,6 +57,9 @@ class Expect(_Model):
     outputs: dict[str, Any] | None = None
     vars: dict[str, Any] = Field(default_factory=dict, description="variables that must hold these values")
     steps: dict[str, str] = Field(default_factory=dict, description="step id -> final status")
+    case: dict[str, Any] | None = Field(
+        None, description="the final case: each key equal; listed tags and observables (type+value) present"
+    )
 
 
 class RehearsalCase(_Model):
@@ -72,6 +76,17 @@ class RehearsalCase(_Model):
     decisions: dict[str, Decision | list[Decision]] = Field(default_factory=dict)
     events: list[SentEvent] = Field(default_factory=list, description="sent in order whenever the run waits")
     expect: Expect = Expect()
+
+    @property
+    def starting_case(self) -> dict[str, Any]:
+        """The case the run starts on, as the conductor sees it: `case`, else the trigger's `case`."""
+        given = self.case if self.case is not None else self.trigger.get("case")
+        return given if isinstance(given, dict) else {}
+
+    @model_validator(mode="after")
+    def _check_starting_case(self) -> RehearsalCase:
+        check_case(self.starting_case)
+        return self
 
 
 class CaseFile(_Model):
@@ -123,6 +138,8 @@ class _Run:
         self.events = deque(case.events)
         self.used_decisions: dict[str, int] = {}
         self.attempts: dict[str, int] = {}  # step id -> attempts handed out so far, over every loop visit
+        # Never copied back into the run's `case` context: the worker does not refresh it either.
+        self.simulated = SimulatedCase(case.starting_case)
 
     def _push(self, ready: list[ReadyStep]) -> None:
         self.queue.extend(ready)
@@ -161,6 +178,11 @@ class _Run:
             self._decide(ready)
         elif kind in (WorkKind.WAIT_EVENT, WorkKind.WAIT_TIMER) and recorded is None:
             return  # left pending: events may complete it; otherwise it fires or times out later
+        elif kind is WorkKind.CASE_OPERATION and recorded is None:  # a recorded result wins: case unchanged
+            status, output, error, code = self.simulated.perform(
+                ready.name, ready.args, ready.idempotency_key
+            )
+            self._record(ready, Recorded(status=status, output=output, error=error, error_code=code))
         else:
             self._record(ready, recorded or Recorded())
 
@@ -228,7 +250,7 @@ class _Run:
         return False
 
 
-def _check(case: RehearsalCase, conductor: Conductor) -> list[str]:
+def _check(case: RehearsalCase, conductor: Conductor, final_case: dict[str, Any]) -> list[str]:
     state = conductor.state
     expect = case.expect
     failures = []
@@ -249,6 +271,8 @@ def _check(case: RehearsalCase, conductor: Conductor) -> list[str]:
         got = state["steps"].get(step_id, {}).get("status")
         if got != status:
             failures.append(f"steps.{step_id}: expected {status}, got {got}")
+    if expect.case is not None:
+        failures += case_mismatches(expect.case, final_case)
     return failures
 
 
@@ -257,9 +281,10 @@ def rehearse(graph: Graph, cases: list[RehearsalCase], *, roundtrip: bool = True
     reports = []
     taken: set[str] = set()
     for case in cases:
-        conductor = _Run(graph, case, roundtrip).go()
+        run = _Run(graph, case, roundtrip)
+        conductor = run.go()
         state = conductor.state
-        failures = _check(case, conductor)
+        failures = _check(case, conductor, run.simulated.data)
         taken.update(state["edges"])
         reports.append(
             CaseReport(

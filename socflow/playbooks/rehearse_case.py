@@ -1,0 +1,257 @@
+"""The rehearsal's case: case_operation steps applied in memory with the worker's rules and error codes."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from typing import Any, Final, TypeVar
+
+from socflow.errors import Issue, SocflowError, ValidationFailed
+from socflow.model.lifecycle import CaseStatus, Resolution, check_case_transition
+from socflow.model.observable import ObservableType, canonical_value
+from socflow.model.severity import TLP, Severity
+from socflow.playbooks.spec import CaseOperation
+from socflow.playbooks.work import ResultStatus
+
+# These mirror socflow.worker.case_operations and socflow.cases (layers above playbooks, so not
+# importable here); tests/unit/playbooks/test_rehearse_case.py checks that they still agree.
+INVALID: Final = "invalid_arguments"
+MAX_COMMENT: Final = 100_000
+MAX_TAG: Final = 100
+MAX_TEXT: Final = 10_000
+NEW_OBSERVABLE_TLP: Final = TLP.AMBER
+
+Outcome = tuple[ResultStatus, dict[str, Any], str | None, str | None]
+E = TypeVar("E", Severity, CaseStatus, Resolution, ObservableType, TLP)
+
+
+def initial_case(given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The case a rehearsal starts from: `given` over the defaults of a new case."""
+    case: dict[str, Any] = {
+        "status": CaseStatus.NEW.value,
+        "severity": Severity.MEDIUM.value,
+        "resolution": None,
+        "tags": [],
+        "observables": [],
+        "comments": [],
+    }
+    case.update(copy.deepcopy(dict(given or {})))
+    return case
+
+
+def check_case(case: Mapping[str, Any]) -> None:
+    """Refuse (ValueError) a starting case whose fields the operations rely on are not well formed."""
+    for name, kind in (("status", CaseStatus), ("severity", Severity)):
+        if name in case and case[name] not in {member.value for member in kind}:
+            raise ValueError(f"case.{name} must be one of: {', '.join(m.value for m in kind)}")
+    if case.get("resolution") is not None and case["resolution"] not in {r.value for r in Resolution}:
+        raise ValueError(f"case.resolution must be one of: {', '.join(r.value for r in Resolution)}")
+    for name in ("tags", "comments"):
+        value = case.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ValueError(f"case.{name} must be a list of strings")
+    observables = case.get("observables", [])
+    if not isinstance(observables, list) or not all(_is_observable(item) for item in observables):
+        raise ValueError("case.observables must be a list of {type, value} mappings")
+
+
+def _is_observable(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("type"), str) and isinstance(item.get("value"), str)
+
+
+def _bad(operation: str, name: str, problem: str) -> ValidationFailed:
+    path = f"args.{name}"
+    return ValidationFailed(f"case_operation {operation}: {path} {problem}", issues=[Issue(path, problem)])
+
+
+def _given(operation: str, args: Mapping[str, Any], accepted: set[str]) -> dict[str, Any]:
+    given = {key: value for key, value in args.items() if key != "operation"}
+    unknown = sorted(set(given) - accepted)
+    if unknown:
+        names = ", ".join(f"args.{name}" for name in unknown)
+        allowed = ", ".join(sorted(accepted))
+        raise ValidationFailed(
+            f"case_operation {operation}: unknown argument(s) {names} (accepted: {allowed})",
+            issues=[Issue(f"args.{name}", "unknown argument") for name in unknown],
+        )
+    return given
+
+
+def _text(
+    operation: str, given: Mapping[str, Any], name: str, *, required: bool, limit: int = MAX_TEXT
+) -> str:
+    value = given.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise _bad(operation, name, "must be a non-empty string")
+    if len(value) > limit:
+        raise _bad(operation, name, f"must be at most {limit} characters")
+    return value
+
+
+def _member(operation: str, kind: type[E], value: Any, name: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        names = ", ".join(member.value for member in kind)
+        raise _bad(operation, name, f"must be one of: {names} (got {value!r})") from None
+
+
+def _clean_tags(tags: list[str]) -> list[str]:
+    """Trimmed, lower-cased, de-duplicated in order; empty or over-long tags refused (as in socflow.cases)."""
+    cleaned: list[str] = []
+    for index, tag in enumerate(tags):
+        value = tag.strip().lower()
+        if not value or len(value) > MAX_TAG:
+            path = f"add_tags[{index}]"
+            problem = f"1 to {MAX_TAG} characters"
+            raise ValidationFailed(f"{path} must be {problem}", issues=[Issue(path, problem)])
+        if value not in cleaned:
+            cleaned.append(value)
+    return cleaned
+
+
+def _add_tag(case: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
+    raw = _given("add_tag", args, {"tag"}).get("tag")
+    tags = [raw] if isinstance(raw, str) else raw
+    if not isinstance(tags, list) or not tags or not all(isinstance(tag, str) for tag in tags):
+        raise _bad("add_tag", "tag", "must be a tag or a non-empty list of tags")
+    before = set(case["tags"])
+    case["tags"] = sorted(before | set(_clean_tags(tags)))
+    return {"tags": list(case["tags"]), "added": [tag for tag in case["tags"] if tag not in before]}
+
+
+def _set_severity(case: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
+    given = _given("set_severity", args, {"severity"})
+    severity = _member("set_severity", Severity, given.get("severity"), "severity").value
+    before = case["severity"]
+    case["severity"] = severity
+    return {"severity": severity, "previous": before, "changed": before != severity}
+
+
+def _transition(case: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
+    given = _given("transition", args, {"status", "resolution", "reason"})
+    status = _member("transition", CaseStatus, given.get("status"), "status")
+    resolution = given.get("resolution")
+    chosen = None if resolution is None else _member("transition", Resolution, resolution, "resolution")
+    if status is CaseStatus.CLOSED and chosen is None:
+        raise _bad("transition", "resolution", "is required when closing a case")
+    _text("transition", given, "reason", required=False)
+    previous = case["status"]
+    if previous == status and (chosen is None or case["resolution"] == chosen):
+        return {"status": previous, "resolution": case["resolution"], "changed": False}
+    if case.get("merged_into_id") is not None:
+        raise ValidationFailed(
+            f"case {case.get('id')!r} was merged into {case['merged_into_id']!r}; work on that case",
+            issues=[Issue("case", "merged")],
+        )
+    after = check_case_transition(CaseStatus(previous), status, chosen)
+    case["status"], case["resolution"] = status.value, None if after is None else after.value
+    return {"status": case["status"], "resolution": case["resolution"], "previous": previous, "changed": True}
+
+
+def _add_observable(case: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
+    given = _given("add_observable", args, {"kind", "value", "tlp", "ioc"})
+    kind = _member("add_observable", ObservableType, given.get("kind"), "kind")
+    value = _text("add_observable", given, "value", required=True)
+    ioc = given.get("ioc", False)
+    if not isinstance(ioc, bool):
+        raise _bad("add_observable", "ioc", "must be true or false")
+    tlp = None if given.get("tlp") is None else _member("add_observable", TLP, given["tlp"], "tlp")
+    try:
+        value = canonical_value(kind, value, path="observables[0].value")
+    except ValidationFailed as exc:
+        problem = "; ".join(issue.message for issue in exc.issues)
+        raise _bad("add_observable", "value", f"is not a valid {kind.value}: {problem}") from None
+    observables: list[dict[str, Any]] = case["observables"]
+    index = next(
+        (i for i, o in enumerate(observables) if (o["type"], o["value"]) == (kind.value, value)), None
+    )
+    if index is None:
+        index = len(observables)
+        observables.append({"type": kind.value, "value": value, "ioc": ioc, "tlp": NEW_OBSERVABLE_TLP.value})
+    found = observables[index]
+    found["ioc"] = bool(found.get("ioc", False)) or ioc  # a sighting never clears the IOC flag
+    found["tlp"] = found.get("tlp", NEW_OBSERVABLE_TLP.value) if tlp is None else tlp.value
+    return {
+        "observable_id": found.get("id", f"rehearsal-observable-{index + 1}"),
+        "kind": kind.value,
+        "value": value,
+        "ioc": found["ioc"],
+        "tlp": found["tlp"],
+    }
+
+
+def _comment(case: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
+    text = _text("comment", _given("comment", args, {"text"}), "text", required=True, limit=MAX_COMMENT)
+    case["comments"].append(text)
+    return {"comment_id": f"rehearsal-comment-{len(case['comments'])}"}
+
+
+OPERATIONS: Final[dict[str, Callable[[dict[str, Any], Mapping[str, Any]], dict[str, Any]]]] = {
+    CaseOperation.ADD_TAG.value: _add_tag,
+    CaseOperation.SET_SEVERITY.value: _set_severity,
+    CaseOperation.TRANSITION.value: _transition,
+    CaseOperation.ADD_OBSERVABLE.value: _add_observable,
+    CaseOperation.COMMENT.value: _comment,
+}
+
+
+class SimulatedCase:
+    """The run's case in memory; `perform` answers a case_operation step as the worker would.
+
+    An operation that fails leaves the case as it was (the worker rolls its transaction back); one
+    already applied under the same idempotency key returns its first result without applying again.
+    """
+
+    def __init__(self, given: Mapping[str, Any] | None) -> None:
+        self.data = initial_case(given)
+        self._applied: dict[str, dict[str, Any]] = {}
+
+    def perform(self, operation: str, args: Mapping[str, Any], key: str) -> Outcome:
+        apply = OPERATIONS.get(operation)
+        if apply is None:
+            names = ", ".join(OPERATIONS)
+            return ResultStatus.FAILED, {}, f"unknown case operation {operation!r} ({names})", INVALID
+        earlier = self._applied.get(key)
+        if earlier is not None:
+            return ResultStatus.SUCCEEDED, dict(earlier), None, None
+        changed = copy.deepcopy(self.data)
+        try:
+            output = {"case_id": changed.get("id"), "operation": operation, **apply(changed, args)}
+        except ValidationFailed as exc:
+            return ResultStatus.FAILED, {}, exc.message, INVALID
+        except SocflowError as exc:
+            return ResultStatus.FAILED, {}, f"case_operation {operation}: {exc.message}", exc.code
+        self.data = changed
+        self._applied[key] = output
+        return ResultStatus.SUCCEEDED, dict(output), None, None
+
+
+def _has_observable(observables: list[Any], wanted: Any) -> bool:
+    if not isinstance(wanted, dict):
+        return False
+    pair = (wanted.get("type"), wanted.get("value"))
+    return any(isinstance(o, dict) and (o.get("type"), o.get("value")) == pair for o in observables)
+
+
+def case_mismatches(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[str]:
+    """`expect.case` against the final case: each key equal; listed tags and observables present."""
+    failures = []
+    for name, want in expected.items():
+        got = actual.get(name)
+        if name == "tags" and isinstance(want, list) and isinstance(got, list):
+            missing = [tag for tag in want if tag not in got]
+            if missing:
+                failures.append(f"case.tags: expected to include {missing!r}, got {got!r}")
+        elif name == "observables" and isinstance(want, list) and isinstance(got, list):
+            absent = [item for item in want if not _has_observable(got, item)]
+            if absent:
+                present = [
+                    {"type": o.get("type"), "value": o.get("value")} for o in got if isinstance(o, dict)
+                ]
+                failures.append(f"case.observables: expected to include {absent!r}, got {present!r}")
+        elif got != want:
+            failures.append(f"case.{name}: expected {want!r}, got {got!r}")
+    return failures
