@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from socflow.api.auth import Actor
-from socflow.api.context import API_PREFIX, TrackerDep
+from socflow.api.context import API_PREFIX, SettingsDep, TrackerDep
 from socflow.api.schemas_common import PageOut
 from socflow.api.schemas_runs import (
     CancelIn,
@@ -28,7 +28,7 @@ from socflow.storage.tables_runs import RunRow
 from socflow.worker.event_delivery import deliver
 from socflow.worker.redrive import RedriveFilter, redrive
 from socflow.worker.run_control import answer, require_case, runs_of_case
-from socflow.worker.run_views import run_detail, run_dict
+from socflow.worker.run_views import run_dict, stored_run_detail
 from socflow.worker.runs import RunService
 from socflow.worker.services import build_run_service
 from socflow.worker.triggers import manual_trigger
@@ -69,10 +69,9 @@ def list_runs(
 
 
 @router.get("/runs/{run_id}")
-def get_run(run_id: str, tracker: TrackerDep) -> RunDetailOut:
-    """One run with its step attempts and its journal."""
-    service = _service(tracker)
-    detail = run_detail(service.get(run_id), service.attempts(run_id), service.journal(run_id))
+def get_run(run_id: str, tracker: TrackerDep, settings: SettingsDep) -> RunDetailOut:
+    """One run with its step attempts, its journal, and what it waits on (steps, or the state it rests in)."""
+    detail = stored_run_detail(_service(tracker), run_id, settings.run_stuck_after)
     return RunDetailOut.model_validate(detail)
 
 

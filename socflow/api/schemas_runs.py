@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -66,11 +66,20 @@ class JournalEntryOut(BaseModel):
     data: dict[str, Any]
 
 
+class StateEventOut(BaseModel):
+    name: str = Field(
+        description="The event: an external event or analyst decision, `entered`, `steps.<id>.*`."
+    )
+    guarded: bool = Field(description="Whether the transition has a guard (`when`) that must hold.")
+    when: str | None = Field(None, description="The guard expression, if any.")
+    to: str = Field(description="The state the transition enters.")
+
+
 class WaitingOnOut(BaseModel):
-    step_id: str
-    kind: str
+    step_id: str = Field(description="The waiting step, or for kind `state` the state the run rests in.")
+    kind: str = Field(description="The step's work kind, or `state` for a state machine resting in a state.")
     name: str
-    attempt: int
+    attempt: int | None = Field(None, description="The step's attempt (None for kind `state`).")
     status: str | None
     who: dict[str, Any] | None = Field(None, description="Assignee, role or approvers the step waits on.")
     summary: str = Field(description="One line for people: what or whom the step waits on.")
@@ -80,6 +89,17 @@ class WaitingOnOut(BaseModel):
     overdue: bool = False
     overdue_since: str | None = None
     held: bool = Field(False, description="Held while the run is paused.")
+    events: list[StateEventOut] | None = Field(
+        None, description="Kind `state`: the event transitions that can still leave the state."
+    )
+    deadline: str | None = Field(
+        None, description="Kind `state`: when the wait ends at the latest (see `deadline_kind`)."
+    )
+    deadline_kind: Literal["timer", "max_duration", "stuck_after"] | None = Field(
+        None,
+        description="Kind `state`: `timer` (a timer transition fires), `max_duration` (the run fails), "
+        "`stuck_after` (the run raises its stuck-run alert and goes on waiting).",
+    )
 
 
 class RunDetailOut(RunOut):

@@ -11,7 +11,7 @@ from socflow.cli.commands_run_control import COMMANDS
 from socflow.cli.context import Actor, Json, state, who
 from socflow.cli.shapes import print_json
 from socflow.errors import Issue, ValidationFailed
-from socflow.worker.run_views import run_detail, run_dict
+from socflow.worker.run_views import run_dict, stored_run_detail
 from socflow.worker.runs import RunService
 from socflow.worker.services import build_run_service
 from socflow.worker.triggers import manual_trigger
@@ -99,11 +99,33 @@ def list_runs(
         typer.echo(f"{row.id}  {row.playbook_id:<30} {row.status:<10} {outcome}")
 
 
+_UNTIL = {
+    "timer": "its timer fires",
+    "max_duration": "max_duration, the run fails",
+    "stuck_after": "the stuck-run alert",
+}
+
+
+def waiting_line(waiting: dict[str, Any]) -> str:
+    """One `Waiting on:` line; a state also says until when and, per event, its guard and target."""
+    since = f"Waiting on: {waiting['summary']} since {waiting['since']}"
+    if waiting["kind"] != "state":
+        due = f", due {waiting['due_at']}" if waiting["due_at"] else ""
+        return since + due + (" OVERDUE" if waiting["overdue"] else "")
+    until = (
+        f", until {waiting['deadline']} ({_UNTIL[waiting['deadline_kind']]})" if waiting["deadline"] else ""
+    )
+    events = [
+        f"\n    on {event['name']} -> {event['to']}" + (f" when {event['when']}" if event["when"] else "")
+        for event in waiting["events"]
+    ]
+    return since + until + "".join(events)
+
+
 @app.command("show")
 def show(ctx: typer.Context, run_id: RunId, as_json: Json = False) -> None:
     """Show a run: its status, each step attempt, and its journal."""
-    service = _service(ctx)
-    detail = run_detail(service.get(run_id), service.attempts(run_id), service.journal(run_id))
+    detail = stored_run_detail(_service(ctx), run_id, state(ctx).settings.run_stuck_after)
     if as_json:
         print_json(detail)
         return
@@ -113,9 +135,7 @@ def show(ctx: typer.Context, run_id: RunId, as_json: Json = False) -> None:
         step = f"{attempt['step_id']}#{attempt['attempt']}"
         typer.echo(f"  {step:<30} {attempt['name']:<24} {attempt['status']}{code}")
     for waiting in detail["waiting_on"]:
-        due = f", due {waiting['due_at']}" if waiting["due_at"] else ""
-        overdue = " OVERDUE" if waiting["overdue"] else ""
-        typer.echo(f"Waiting on: {waiting['summary']} since {waiting['since']}{due}{overdue}")
+        typer.echo(waiting_line(waiting))
     typer.echo("Journal:")
     for entry in detail["journal"]:
         typer.echo(

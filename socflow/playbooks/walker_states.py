@@ -47,6 +47,7 @@ class StateMachineSteps:
     def _enter_state(self, node: Node, frame: str) -> None:
         s = self._s
         s["current"] = node.id
+        s["entered_at"] = s["clock"]  # the time of the result or event that led here (run views)
         if not node.spec.final:
             for index, edge in enumerate(node.by_kind.get(_EK_TIMER, ())):
                 step_id = f"{node.id}.timer{index}"

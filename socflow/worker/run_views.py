@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
 
-from socflow.playbooks.graph import WorkKind
+from socflow.errors import NotFound
+from socflow.playbooks.graph import EdgeKind, Graph, NodeType, WorkKind
 from socflow.storage.tables_runs import RunJournalRow, RunRow, StepAttemptRow
+from socflow.worker.run_cache import graph_for
+
+if TYPE_CHECKING:
+    from socflow.worker.runs import RunService
+
+# A run in one of these may rest in a state; a finished run waits on nothing.
+_OPEN_RUNS: Final = frozenset({"running", "waiting", "paused"})
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -82,8 +90,107 @@ def _who(work: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
     return None, f"{kind} {name}"
 
 
-def waiting_on(state: dict[str, Any], attempts: Sequence[StepAttemptRow] = ()) -> list[dict[str, Any]]:
-    """Each piece of work the run waits on: kind, who, since when, when due, whether overdue."""
+def _state_wait(
+    state: dict[str, Any], graph: Graph, entered_fallback: datetime | None, stuck_alert_at: datetime | None
+) -> dict[str, Any] | None:
+    """The state a state-machine run rests in: the events that leave it, since when, and until when.
+
+    Until when: the state's earliest timer or the run's `max_duration` deadline, whichever is first;
+    with neither, when the stuck-run alert is raised (`stuck_alert_at`, if known).
+    """
+    current = state.get("current")
+    if state.get("status") not in _OPEN_RUNS or current is None or state.get("exit_to") is not None:
+        return None
+    node = graph.nodes.get(current)
+    if node is None or node.type is not NodeType.STATE or node.spec.final:
+        return None
+    work = list(state.get("work", {}).values())
+    timers = [w["due_at"] for w in work if w["kind"] == WorkKind.WAIT_TIMER and w["node_id"] == current]
+    # Any other work is the state's entry chain: only then can `entered` and `steps.<id>.*` still come.
+    in_flight = {w["node_id"] for w in work if w["node_id"] != current}
+    events = [
+        {
+            "name": edge.label,
+            "guarded": edge.guard is not None,
+            "when": None if edge.guard is None else _bare(edge.guard.source),
+            "to": edge.target,
+        }
+        for edge in node.by_kind.get(EdgeKind.EVENT, ())
+        if _may_come(edge.label, in_flight)
+    ]
+    limits = [(due, "timer") for due in timers]
+    if state.get("deadline"):
+        limits.append((state["deadline"], "max_duration"))
+    deadline, deadline_kind = min(
+        limits, key=lambda limit: datetime.fromisoformat(limit[0]), default=(None, None)
+    )
+    if deadline is None and stuck_alert_at is not None:
+        deadline, deadline_kind = stuck_alert_at.isoformat(), "stuck_after"
+    return {
+        "step_id": current,
+        "kind": "state",
+        "name": current,
+        "attempt": None,
+        "status": None,
+        "who": None,
+        "summary": _state_summary(current, events, min(timers, key=datetime.fromisoformat, default=None)),
+        "since": state.get("entered_at") or _iso(entered_fallback),
+        "due_at": None,
+        "expires_at": None,
+        "overdue": False,
+        "overdue_since": None,
+        "held": False,
+        "events": events,
+        "deadline": deadline,
+        "deadline_kind": deadline_kind,
+    }
+
+
+def _bare(expression: str) -> str:
+    """A guard as written: `x > 3` for `{{ x > 3 }}` (the two mean the same)."""
+    inner = expression.strip()
+    if inner.startswith("{{") and inner.endswith("}}") and inner.count("{{") == 1:
+        return inner[2:-2].strip()
+    return expression
+
+
+def _may_come(event: str, in_flight: set[str]) -> bool:
+    """Whether an event can still leave the state: `entered` and `steps.<id>.*` only while it runs."""
+    if event == "entered":
+        return bool(in_flight)
+    kind, _, rest = event.partition(".")
+    step, _, outcome = rest.rpartition(".")
+    if kind == "steps" and outcome in ("succeeded", "failed"):
+        return step in in_flight
+    return True
+
+
+def _state_summary(state_id: str, events: list[dict[str, Any]], timer: str | None) -> str:
+    """One line: the state and what leaves it; an event is `(guarded)` when every transition on it is."""
+    names: dict[str, bool] = {}
+    for event in events:
+        names[event["name"]] = names.get(event["name"], True) and event["guarded"]
+    ways = [f"{name} (guarded)" if guarded else name for name, guarded in names.items()]
+    left_by = [f"event {', '.join(ways)}"] if ways else []
+    if timer is not None:
+        left_by.append(f"its timer at {timer}")
+    return f"state {state_id}, " + (f"left by {' or '.join(left_by)}" if left_by else "with no way out left")
+
+
+def waiting_on(
+    state: dict[str, Any],
+    attempts: Sequence[StepAttemptRow] = (),
+    graph: Graph | None = None,
+    *,
+    entered_fallback: datetime | None = None,
+    stuck_alert_at: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Each piece of work the run waits on: kind, who, since when, when due, whether overdue.
+
+    Given the run's `graph`, a state-machine run resting in a state also waits on that state (kind
+    `state`): the events that leave it, since it was entered (`entered_fallback`, the run's last
+    change, for states saved before the entry time was kept) and until when (see `_state_wait`).
+    """
     rows = {(a.step_id, a.attempt): a for a in attempts}
     items = []
     for work in state.get("work", {}).values():
@@ -107,6 +214,9 @@ def waiting_on(state: dict[str, Any], attempts: Sequence[StepAttemptRow] = ()) -
                 "held": bool(work.get("held")),
             }
         )
+    resting = None if graph is None else _state_wait(state, graph, entered_fallback, stuck_alert_at)
+    if resting is not None:
+        items.append(resting)
     return items
 
 
@@ -115,12 +225,40 @@ def journal_dict(row: RunJournalRow) -> dict[str, Any]:
 
 
 def run_detail(
-    row: RunRow, attempts: Sequence[StepAttemptRow], journal: Sequence[RunJournalRow]
+    row: RunRow,
+    attempts: Sequence[StepAttemptRow],
+    journal: Sequence[RunJournalRow],
+    graph: Graph | None = None,
+    stuck_after: timedelta | None = None,
 ) -> dict[str, Any]:
-    """The run with its attempts and its whole journal (the journal is the run's history)."""
+    """The run with its attempts and its whole journal (the journal is the run's history).
+
+    With the run's `graph`, a state-machine run resting in a state lists that state in `waiting_on`;
+    `stuck_after` (SOCFLOW_RUN_STUCK_AFTER) dates its stuck-run alert when nothing else limits it.
+    """
+    stuck_alert_at = None if stuck_after is None else row.created_at + stuck_after
+    waits = waiting_on(
+        row.state, attempts, graph, entered_fallback=row.updated_at, stuck_alert_at=stuck_alert_at
+    )
     return {
         **run_dict(row),
-        "waiting_on": waiting_on(row.state, attempts),
+        "waiting_on": waits,
         "attempts": [attempt_dict(a) for a in attempts],
         "journal": [journal_dict(j) for j in journal],
     }
+
+
+def stored_run_detail(
+    service: RunService, run_id: str, stuck_after: timedelta | None = None
+) -> dict[str, Any]:
+    """`run_detail` of a stored run, read through `service`, with its playbook version's graph."""
+    row = service.get(run_id)
+    attempts, journal = service.attempts(run_id), service.journal(run_id)
+    graph = None
+    if row.status in _OPEN_RUNS and row.state.get("current") is not None:
+        with service.database.session(write=False) as session:
+            try:
+                graph = graph_for(session, row.version_id)
+            except NotFound:  # the version is gone: the run's state is shown without its transitions
+                graph = None
+    return run_detail(row, attempts, journal, graph, stuck_after)

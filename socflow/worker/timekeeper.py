@@ -239,7 +239,8 @@ class Timekeeper:
             attempts = session.scalars(
                 select(StepAttemptRow).where(StepAttemptRow.run_id == run_id, StepAttemptRow.status.in_(OPEN))
             ).all()
-            waits = waiting_on(row.state, attempts)
+            graph = _graph(session, row.version_id)  # a state machine also waits on its state
+            waits = waiting_on(row.state, attempts, graph, entered_fallback=row.updated_at)
         alert = self.alerts.ingest(ACTOR, _stuck_alert(row, waits, limit, at))[0]
         with self.database.session() as session:
             marked = session.connection().execute(
