@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from socflow.errors import Issue, SocflowError, ValidationFailed
 from socflow.model.lifecycle import CaseStatus, Resolution, check_case_transition
 from socflow.model.observable import ObservableType, canonical_value
 from socflow.model.severity import TLP, Severity
+from socflow.playbooks.case_operation_args import (
+    INVALID,
+    bad_argument,
+    choice_argument,
+    given_arguments,
+    text_argument,
+)
 from socflow.playbooks.spec import CaseOperation
 from socflow.playbooks.work import ResultStatus
 
-# These mirror socflow.worker.case_operations and socflow.cases (layers above playbooks, so not
+# These mirror socflow.cases (a layer above playbooks, so not
 # importable here); tests/unit/playbooks/test_rehearse_case.py checks that they still agree.
-INVALID: Final = "invalid_arguments"
 MAX_COMMENT: Final = 100_000
 MAX_TAG: Final = 100
-MAX_TEXT: Final = 10_000
 NEW_OBSERVABLE_TLP: Final = TLP.AMBER
 
 Outcome = tuple[ResultStatus, dict[str, Any], str | None, str | None]
-E = TypeVar("E", Severity, CaseStatus, Resolution, ObservableType, TLP)
 
 
 def initial_case(given: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -59,45 +63,6 @@ def _is_observable(item: Any) -> bool:
     return isinstance(item, dict) and isinstance(item.get("type"), str) and isinstance(item.get("value"), str)
 
 
-def _bad(operation: str, name: str, problem: str) -> ValidationFailed:
-    path = f"args.{name}"
-    return ValidationFailed(f"case_operation {operation}: {path} {problem}", issues=[Issue(path, problem)])
-
-
-def _given(operation: str, args: Mapping[str, Any], accepted: set[str]) -> dict[str, Any]:
-    given = {key: value for key, value in args.items() if key != "operation"}
-    unknown = sorted(set(given) - accepted)
-    if unknown:
-        names = ", ".join(f"args.{name}" for name in unknown)
-        allowed = ", ".join(sorted(accepted))
-        raise ValidationFailed(
-            f"case_operation {operation}: unknown argument(s) {names} (accepted: {allowed})",
-            issues=[Issue(f"args.{name}", "unknown argument") for name in unknown],
-        )
-    return given
-
-
-def _text(
-    operation: str, given: Mapping[str, Any], name: str, *, required: bool, limit: int = MAX_TEXT
-) -> str:
-    value = given.get(name)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or not value.strip():
-        raise _bad(operation, name, "must be a non-empty string")
-    if len(value) > limit:
-        raise _bad(operation, name, f"must be at most {limit} characters")
-    return value
-
-
-def _member(operation: str, kind: type[E], value: Any, name: str) -> E:
-    try:
-        return kind(value)
-    except ValueError:
-        names = ", ".join(member.value for member in kind)
-        raise _bad(operation, name, f"must be one of: {names} (got {value!r})") from None
-
-
 def _clean_tags(tags: list[str]) -> list[str]:
     """Trimmed, lower-cased, de-duplicated in order; empty or over-long tags refused (as in socflow.cases)."""
     cleaned: list[str] = []
@@ -113,31 +78,33 @@ def _clean_tags(tags: list[str]) -> list[str]:
 
 
 def _add_tag(case: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
-    raw = _given("add_tag", args, {"tag"}).get("tag")
+    raw = given_arguments("add_tag", args, {"tag"}).get("tag")
     tags = [raw] if isinstance(raw, str) else raw
     if not isinstance(tags, list) or not tags or not all(isinstance(tag, str) for tag in tags):
-        raise _bad("add_tag", "tag", "must be a tag or a non-empty list of tags")
+        raise bad_argument("add_tag", "tag", "must be a tag or a non-empty list of tags")
     before = set(case["tags"])
     case["tags"] = sorted(before | set(_clean_tags(tags)))
     return {"tags": list(case["tags"]), "added": [tag for tag in case["tags"] if tag not in before]}
 
 
 def _set_severity(case: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
-    given = _given("set_severity", args, {"severity"})
-    severity = _member("set_severity", Severity, given.get("severity"), "severity").value
+    given = given_arguments("set_severity", args, {"severity"})
+    severity = choice_argument("set_severity", Severity, given.get("severity"), "severity").value
     before = case["severity"]
     case["severity"] = severity
     return {"severity": severity, "previous": before, "changed": before != severity}
 
 
 def _transition(case: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
-    given = _given("transition", args, {"status", "resolution", "reason"})
-    status = _member("transition", CaseStatus, given.get("status"), "status")
+    given = given_arguments("transition", args, {"status", "resolution", "reason"})
+    status = choice_argument("transition", CaseStatus, given.get("status"), "status")
     resolution = given.get("resolution")
-    chosen = None if resolution is None else _member("transition", Resolution, resolution, "resolution")
+    chosen = (
+        None if resolution is None else choice_argument("transition", Resolution, resolution, "resolution")
+    )
     if status is CaseStatus.CLOSED and chosen is None:
-        raise _bad("transition", "resolution", "is required when closing a case")
-    _text("transition", given, "reason", required=False)
+        raise bad_argument("transition", "resolution", "is required when closing a case")
+    text_argument("transition", given, "reason", required=False)
     previous = case["status"]
     if previous == status and (chosen is None or case["resolution"] == chosen):
         return {"status": previous, "resolution": case["resolution"], "changed": False}
@@ -152,18 +119,18 @@ def _transition(case: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]
 
 
 def _add_observable(case: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
-    given = _given("add_observable", args, {"kind", "value", "tlp", "ioc"})
-    kind = _member("add_observable", ObservableType, given.get("kind"), "kind")
-    value = _text("add_observable", given, "value", required=True)
+    given = given_arguments("add_observable", args, {"kind", "value", "tlp", "ioc"})
+    kind = choice_argument("add_observable", ObservableType, given.get("kind"), "kind")
+    value = text_argument("add_observable", given, "value", required=True)
     ioc = given.get("ioc", False)
     if not isinstance(ioc, bool):
-        raise _bad("add_observable", "ioc", "must be true or false")
-    tlp = None if given.get("tlp") is None else _member("add_observable", TLP, given["tlp"], "tlp")
+        raise bad_argument("add_observable", "ioc", "must be true or false")
+    tlp = None if given.get("tlp") is None else choice_argument("add_observable", TLP, given["tlp"], "tlp")
     try:
         value = canonical_value(kind, value, path="observables[0].value")
     except ValidationFailed as exc:
         problem = "; ".join(issue.message for issue in exc.issues)
-        raise _bad("add_observable", "value", f"is not a valid {kind.value}: {problem}") from None
+        raise bad_argument("add_observable", "value", f"is not a valid {kind.value}: {problem}") from None
     observables: list[dict[str, Any]] = case["observables"]
     index = next(
         (i for i, o in enumerate(observables) if (o["type"], o["value"]) == (kind.value, value)), None
@@ -184,7 +151,9 @@ def _add_observable(case: dict[str, Any], args: Mapping[str, Any]) -> dict[str, 
 
 
 def _comment(case: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
-    text = _text("comment", _given("comment", args, {"text"}), "text", required=True, limit=MAX_COMMENT)
+    text = text_argument(
+        "comment", given_arguments("comment", args, {"text"}), "text", required=True, limit=MAX_COMMENT
+    )
     case["comments"].append(text)
     return {"comment_id": f"rehearsal-comment-{len(case['comments'])}"}
 

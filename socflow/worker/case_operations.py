@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,10 +20,17 @@ from socflow.cases.case_service import CaseService
 from socflow.cases.notes import MAX_COMMENT, NoteService
 from socflow.cases.observables import ObservableInput, ObservableService, parse_observables
 from socflow.cases.uow import now
-from socflow.errors import Issue, SocflowError, ValidationFailed
+from socflow.errors import SocflowError, ValidationFailed
 from socflow.model.lifecycle import CaseStatus, Resolution
 from socflow.model.observable import ObservableType
 from socflow.model.severity import TLP, Severity
+from socflow.playbooks.case_operation_args import (
+    INVALID,
+    bad_argument,
+    choice_argument,
+    given_arguments,
+    text_argument,
+)
 from socflow.playbooks.spec import CaseOperation
 from socflow.playbooks.work import ResultStatus
 from socflow.storage import audit
@@ -36,9 +43,7 @@ from socflow.worker.run_store import Lease
 from socflow.worker.runs import Outcome
 
 MARKER: Final = "case_operation"  # the run audit entry that records one applied operation
-INVALID: Final = "invalid_arguments"
 NO_CASE: Final = "no_case"
-E = TypeVar("E", Severity, CaseStatus, Resolution, ObservableType, TLP)
 
 
 @dataclass(frozen=True)
@@ -52,49 +57,12 @@ class Target:
     case_id: str
 
 
-def _bad(operation: str, name: str, problem: str) -> ValidationFailed:
-    path = f"args.{name}"
-    return ValidationFailed(f"case_operation {operation}: {path} {problem}", issues=[Issue(path, problem)])
-
-
-def _take(operation: str, args: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
-    given = {key: value for key, value in args.items() if key != "operation"}
-    unknown = sorted(set(given) - allowed)
-    if unknown:
-        names = ", ".join(f"args.{name}" for name in unknown)
-        accepted = ", ".join(sorted(allowed))
-        raise ValidationFailed(
-            f"case_operation {operation}: unknown argument(s) {names} (accepted: {accepted})",
-            issues=[Issue(f"args.{name}", "unknown argument") for name in unknown],
-        )
-    return given
-
-
-def _text(operation: str, args: dict[str, Any], name: str, *, required: bool, limit: int = 10_000) -> str:
-    value = args.get(name)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or not value.strip():
-        raise _bad(operation, name, "must be a non-empty string")
-    if len(value) > limit:
-        raise _bad(operation, name, f"must be at most {limit} characters")
-    return value
-
-
-def _choice(operation: str, kind: type[E], value: Any, name: str) -> E:
-    try:
-        return kind(value)
-    except ValueError:
-        names = ", ".join(member.value for member in kind)
-        raise _bad(operation, name, f"must be one of: {names} (got {value!r})") from None
-
-
 def _add_tag(target: Target, args: dict[str, Any]) -> dict[str, Any]:
-    given = _take("add_tag", args, {"tag"})
+    given = given_arguments("add_tag", args, {"tag"})
     raw = given.get("tag")
     tags = [raw] if isinstance(raw, str) else raw
     if not isinstance(tags, list) or not tags or not all(isinstance(tag, str) for tag in tags):
-        raise _bad("add_tag", "tag", "must be a tag or a non-empty list of tags")
+        raise bad_argument("add_tag", "tag", "must be a tag or a non-empty list of tags")
     before = {tag.tag for tag in target.cases.get(target.case_id).tag_rows}
     row = target.cases.update(target.actor, target.case_id, changes={}, add_tags=tags)
     after = sorted(tag.tag for tag in row.tag_rows)
@@ -102,21 +70,23 @@ def _add_tag(target: Target, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _set_severity(target: Target, args: dict[str, Any]) -> dict[str, Any]:
-    given = _take("set_severity", args, {"severity"})
-    severity = _choice("set_severity", Severity, given.get("severity"), "severity")
+    given = given_arguments("set_severity", args, {"severity"})
+    severity = choice_argument("set_severity", Severity, given.get("severity"), "severity")
     before = target.cases.get(target.case_id).severity
     row = target.cases.update(target.actor, target.case_id, changes={"severity": severity})
     return {"severity": row.severity, "previous": before, "changed": before != row.severity}
 
 
 def _transition(target: Target, args: dict[str, Any]) -> dict[str, Any]:
-    given = _take("transition", args, {"status", "resolution", "reason"})
-    status = _choice("transition", CaseStatus, given.get("status"), "status")
+    given = given_arguments("transition", args, {"status", "resolution", "reason"})
+    status = choice_argument("transition", CaseStatus, given.get("status"), "status")
     resolution = given.get("resolution")
-    chosen = None if resolution is None else _choice("transition", Resolution, resolution, "resolution")
+    chosen = (
+        None if resolution is None else choice_argument("transition", Resolution, resolution, "resolution")
+    )
     if status is CaseStatus.CLOSED and chosen is None:
-        raise _bad("transition", "resolution", "is required when closing a case")
-    reason = _text("transition", given, "reason", required=False)
+        raise bad_argument("transition", "resolution", "is required when closing a case")
+    reason = text_argument("transition", given, "reason", required=False)
     current = target.cases.get(target.case_id)
     previous = current.status
     if previous == status and (chosen is None or current.resolution == chosen):
@@ -126,17 +96,17 @@ def _transition(target: Target, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _add_observable(target: Target, args: dict[str, Any]) -> dict[str, Any]:
-    given = _take("add_observable", args, {"kind", "value", "tlp", "ioc"})
-    kind = _choice("add_observable", ObservableType, given.get("kind"), "kind")
-    value = _text("add_observable", given, "value", required=True)
+    given = given_arguments("add_observable", args, {"kind", "value", "tlp", "ioc"})
+    kind = choice_argument("add_observable", ObservableType, given.get("kind"), "kind")
+    value = text_argument("add_observable", given, "value", required=True)
     ioc = given.get("ioc", False)
     if not isinstance(ioc, bool):
-        raise _bad("add_observable", "ioc", "must be true or false")
-    tlp = None if given.get("tlp") is None else _choice("add_observable", TLP, given["tlp"], "tlp")
+        raise bad_argument("add_observable", "ioc", "must be true or false")
+    tlp = None if given.get("tlp") is None else choice_argument("add_observable", TLP, given["tlp"], "tlp")
     try:
         (item,) = parse_observables([ObservableInput(kind, value, ioc)])
     except ValidationFailed as exc:
-        raise _bad("add_observable", "value", f"is not a valid {kind.value}: {exc.message}") from None
+        raise bad_argument("add_observable", "value", f"is not a valid {kind.value}: {exc.message}") from None
     row = target.cases.add_observables(target.actor, target.case_id, [item])
     (link,) = [
         link
@@ -156,8 +126,8 @@ def _add_observable(target: Target, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _comment(target: Target, args: dict[str, Any]) -> dict[str, Any]:
-    given = _take("comment", args, {"text"})
-    text = _text("comment", given, "text", required=True, limit=MAX_COMMENT)
+    given = given_arguments("comment", args, {"text"})
+    text = text_argument("comment", given, "text", required=True, limit=MAX_COMMENT)
     row = target.notes.comment(target.actor, target.case_id, text)
     return {"comment_id": row.id}
 

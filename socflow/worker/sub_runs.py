@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from socflow.cases.uow import now
 from socflow.errors import SocflowError
+from socflow.playbooks.case_operation_args import INVALID
 from socflow.playbooks.conductor import Conductor
 from socflow.playbooks.work import FINISHED, Event, ResultStatus, RunStatus
 from socflow.storage import audit
@@ -31,7 +32,6 @@ MAX_DEPTH: Final = 5  # runs in one chain: a playbook, its sub-playbook, that on
 FAILED_CODE: Final = "sub_playbook_failed"
 CYCLE_CODE: Final = "sub_playbook_cycle"
 DEPTH_CODE: Final = "sub_playbook_depth"
-INVALID: Final = "invalid_arguments"
 _FINISHED_VALUES: Final = frozenset(status.value for status in FINISHED)
 
 

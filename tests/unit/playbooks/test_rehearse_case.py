@@ -20,7 +20,6 @@ from socflow.playbooks.rehearse import CaseFile, RehearsalCase, _Run, load_cases
 from socflow.playbooks.rehearse_case import SimulatedCase, case_mismatches
 from socflow.playbooks.work import ResultStatus
 from socflow.storage.db import Database
-from socflow.worker import case_operations
 from socflow.worker.catalogue import PlaybookCatalogue
 from socflow.worker.services import build_run_service
 from socflow.worker.trigger_data import case_view
@@ -231,8 +230,7 @@ def test_rehearse_case_starts_from_the_triggers_case_and_refuses_a_malformed_one
     assert "case.status must be one of" in caught.value.issues[0].message
 
 
-def test_rehearse_case_mirrors_the_workers_constants_and_tag_rules() -> None:
-    assert rehearse_case.INVALID == case_operations.INVALID
+def test_rehearse_case_mirrors_the_case_services_comment_limit_and_tag_rules() -> None:
     assert rehearse_case.MAX_COMMENT == MAX_COMMENT
     tags = [" Phish ", "phish", "A" * 100, "x"]
     simulated = SimulatedCase(None)
