@@ -139,9 +139,9 @@ class IngestPipeline:
         return len(rows)
 
     def count_stored(self, records: Sequence[RawRecord], dead_letters: Sequence[DeadLetter]) -> None:
-        for listener, count in Counter(listener_of(record) for record in records).items():
+        for listener, count in Counter(map(listener_of, records)).items():
             self.stats.add(listener, stored=count)
-        for listener, count in Counter(listener_of(letter) for letter in dead_letters).items():
+        for listener, count in Counter(map(listener_of, dead_letters)).items():
             self.stats.add(listener, dead_lettered=count)
 
     # -- the queue -------------------------------------------------------------------------------
@@ -153,7 +153,7 @@ class IngestPipeline:
 
     async def submit_many(self, items: Sequence[Item]) -> None:
         """`submit` for the messages of one read: counted once, waiting only while the queue is full."""
-        for listener, count in Counter(listener_of(item) for item in items).items():
+        for listener, count in Counter(map(listener_of, items)).items():
             self.stats.add(listener, received=count)
         queue = self.queue
         for item in items:

@@ -111,15 +111,21 @@ class SyslogReceivers:
                         DeadLetter(b"", reason, spec.transport, origin, spec.name, datetime.now(UTC), 0)
                     )
                     return
+            transport, listener, parser, timezone = spec.transport, spec.name, spec.format, spec.timezone
             while True:
                 data = await reader.read(READ_CHUNK)
                 if not data:
                     break
                 now = datetime.now(UTC)
+                # `item` inline for the messages (text), the common case: one call less per message.
+                items = [
+                    RawRecord(decoded, now, transport, origin, listener, parser, timezone)
+                    if isinstance(decoded, str)
+                    else self.item(spec, origin, decoded, now)
+                    for decoded in decoder.feed(data)
+                ]
                 # Waits while the queue is full: this connection is not read meanwhile (back-pressure).
-                await self.pipeline.submit_many(
-                    [self.item(spec, origin, decoded, now) for decoded in decoder.feed(data)]
-                )
+                await self.pipeline.submit_many(items)
             for decoded in decoder.finish():
                 await self.pipeline.submit(self.item(spec, origin, decoded))
         except (ConnectionError, ssl.SSLError, OSError) as exc:

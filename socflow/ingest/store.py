@@ -69,8 +69,12 @@ def _leaf(node: Any, key: str, limit: int = 255) -> str | None:
     """`node[key]` as text cut to `limit`; None for absent, objects and lists (`node` may be anything)."""
     if not isinstance(node, dict):
         return None
-    value = node.get(key)
-    if isinstance(value, str):  # nearly always
+    return _cut(node.get(key), limit)
+
+
+def _cut(value: Any, limit: int) -> str | None:
+    """A leaf value as column text: text cut to `limit`; None for absent, objects and lists."""
+    if isinstance(value, str):
         return value[:limit]
     if value is None or isinstance(value, dict | list):
         return None
@@ -86,38 +90,46 @@ def _moment(value: str) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _timestamp(doc: ECSDocument, fallback: datetime) -> datetime:
-    value = doc.get("@timestamp")
-    if isinstance(value, str):
-        return _moment(value) or fallback
-    return fallback
-
-
 def is_parse_failure(doc: ECSDocument) -> bool:
     tags = doc.get("tags")
     return isinstance(tags, list) and PARSE_FAILURE_TAG in tags
 
 
 def event_row(record: RawRecord, doc: ECSDocument, ingested_at: datetime) -> dict[str, Any]:
-    """The insert parameters for one event; the document is serialized exactly once."""
-    message = _leaf(doc, "message", MESSAGE_CHARS) or record.text[:MESSAGE_CHARS]
-    source_ip = _leaf(doc.get("source"), "ip", 45)
-    destination_ip = _leaf(doc.get("destination"), "ip", 45)
+    """The insert parameters for one event; the document is serialized exactly once.
+
+    Each leaf is read inline when it is text (nearly always) and through `_cut` otherwise."""
+    message = doc.get("message")
+    message = message[:MESSAGE_CHARS] if message.__class__ is str else _cut(message, MESSAGE_CHARS)
+    source, destination = doc.get("source"), doc.get("destination")
+    source_ip = None if source is None else _leaf(source, "ip", 45)
+    destination_ip = None if destination is None else _leaf(destination, "ip", 45)
+    host, user = doc.get("host"), doc.get("user")
+    stamp = doc.get("@timestamp")
     event = doc.get("event")
+    if isinstance(event, dict):
+        dataset, action = event.get("dataset"), event.get("action")
+        outcome, code = event.get("outcome"), event.get("code")
+        dataset = dataset[:100] if dataset.__class__ is str else _cut(dataset, 100)
+        action = action[:255] if action.__class__ is str else _cut(action, 255)
+        outcome = outcome[:16] if outcome.__class__ is str else _cut(outcome, 16)
+        code = code[:64] if code.__class__ is str else _cut(code, 64)
+    else:
+        dataset = action = outcome = code = None
     return {
-        "timestamp": _timestamp(doc, record.received_at),
+        "timestamp": (_moment(stamp) or record.received_at) if isinstance(stamp, str) else record.received_at,
         "ingested_at": ingested_at,
-        "dataset": _leaf(event, "dataset", 100),
-        "host_name": _leaf(doc.get("host"), "name"),
+        "dataset": dataset,
+        "host_name": None if host is None else _leaf(host, "name"),
         "source_ip": source_ip,
-        "source_ip_key": ip_key_of(source_ip),
+        "source_ip_key": None if source_ip is None else ip_key_of(source_ip),
         "destination_ip": destination_ip,
-        "destination_ip_key": ip_key_of(destination_ip),
-        "user_name": _leaf(doc.get("user"), "name"),
-        "event_action": _leaf(event, "action"),
-        "event_outcome": _leaf(event, "outcome", 16),
-        "event_code": _leaf(event, "code", 64),
-        "message": message,
+        "destination_ip_key": None if destination_ip is None else ip_key_of(destination_ip),
+        "user_name": None if user is None else _leaf(user, "name"),
+        "event_action": action,
+        "event_outcome": outcome,
+        "event_code": code,
+        "message": message or record.text[:MESSAGE_CHARS],
         "document": encode_document(doc),
         "origin": record.origin[:1024],
     }

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Transport(StrEnum):
@@ -16,12 +16,13 @@ class Transport(StrEnum):
     EVTX = "evtx"
 
 
-@dataclass(frozen=True)
-class RawRecord:
+class RawRecord(NamedTuple):
     """One log line (or one .evtx record rendered as JSON) exactly as received.
 
     `format` is the listener's configured parser name or "auto"; `timezone` is the sender's
-    configured IANA zone, used for timestamps that carry none (else UTC)."""
+    configured IANA zone, used for timestamps that carry none (else UTC). A NamedTuple rather
+    than a frozen dataclass: as immutable, and a third of the cost to build (intake builds one
+    per message)."""
 
     text: str
     received_at: datetime

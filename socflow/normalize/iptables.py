@@ -61,11 +61,12 @@ def _fields(text: str) -> tuple[dict[str, str], list[str]]:
     pairs: dict[str, str] = {}
     flags: list[str] = []
     for token in text.split():
-        if token.startswith("["):
+        if token[0] == "[":  # split() gives no empty tokens
             break
         key, equals, value = token.partition("=")
         if equals:
-            pairs.setdefault(key, value)
+            if key not in pairs:
+                pairs[key] = value
         elif _FLAG.fullmatch(token):
             flags.append(token)
     return pairs, flags
@@ -82,30 +83,37 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
     doc: ECSDocument = {}
     if not put_ip(doc, "source.ip", pairs["SRC"]) or not put_ip(doc, "destination.ip", pairs["DST"]):
         raise ParseError(f"netfilter log line with a bad address: SRC={pairs['SRC']} DST={pairs['DST']}")
-    put(doc, "event.original", text)
-    put(doc, "event.dataset", "iptables.log")
-    put(doc, "event.module", "iptables")
-    put(doc, "event.kind", "event")
-    put(doc, "event.category", ["network"])
-    put(doc, "observer.vendor", "Netfilter")
-    put(doc, "observer.product", "iptables")
-    put(doc, "observer.type", "firewall")
+    # The fixed fields as plain dicts (so far `doc` holds source, related and destination), in the
+    # order the dotted-path setters would write them; the rest through `put`.
+    event = doc["event"] = {
+        "original": text,
+        "dataset": "iptables.log",
+        "module": "iptables",
+        "kind": "event",
+        "category": ["network"],
+    }
+    observer = doc["observer"] = {"vendor": "Netfilter", "product": "iptables", "type": "firewall"}
     head = _HEAD.match(text[: found.start()])
     prefix = head.group("prefix").strip() if head else ""
-    put(doc, "iptables.prefix", prefix)
+    if prefix:
+        doc["iptables"] = {"prefix": prefix}
     action, verdict = _action(prefix)
-    put(doc, "event.action", action)
-    put(doc, "event.type", ["connection", verdict] if verdict else ["connection"])
+    if action:
+        event["action"] = action
+    event["type"] = ["connection", verdict] if verdict else ["connection"]
 
     inbound, outbound = pairs.get("IN", ""), pairs.get("OUT", "")
-    put(doc, "observer.ingress.interface.name", inbound)
-    put(doc, "observer.egress.interface.name", outbound)
+    if inbound:
+        observer["ingress"] = {"interface": {"name": inbound}}
+    if outbound:
+        observer["egress"] = {"interface": {"name": outbound}}
+    network = doc["network"] = {}  # nothing new at the top level until network.type below
     if inbound and not outbound:
-        put(doc, "network.direction", "ingress")
+        network["direction"] = "ingress"
     elif outbound and not inbound:
-        put(doc, "network.direction", "egress")
+        network["direction"] = "egress"
     _put_macs(doc, pairs.get("MAC", ""))
-    put(doc, "network.type", "ipv6" if ":" in doc["source"]["ip"] else "ipv4")
+    network["type"] = "ipv6" if ":" in doc["source"]["ip"] else "ipv4"
     put_transport(doc, pairs.get("PROTO"))
     put_port(doc, "source.port", pairs.get("SPT"))
     put_port(doc, "destination.port", pairs.get("DPT"))

@@ -9,8 +9,11 @@ from socflow.normalize.common_fields import apply_common
 from socflow.normalize.ecs import ECSDocument
 from socflow.normalize.registry import ParseContext, ParserSpec
 
+# A key starts the text or follows one of `\s,;|`. That test is a lookbehind after the key's first
+# character, not a `(?:^|(?<=...))` before it: a pattern that opens with a character set lets the
+# regex engine skip ahead to candidate positions instead of trying the alternation at each one.
 _PAIR: Final = re.compile(
-    r"(?:^|(?<=[\s,;|]))([A-Za-z_@][\w.\-@/\[\]:]*)="
+    r"([A-Za-z_@](?<![^\s,;|][A-Za-z_@])[\w.\-@/\[\]:]*)="
     r"(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s]*)",
     re.DOTALL,
 )

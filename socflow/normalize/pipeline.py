@@ -136,7 +136,7 @@ def _finish(doc: ECSDocument, dataset: str, text: str, context: ParseContext) ->
     event["ingested"] = ingested
     dataset = event.setdefault("dataset", dataset)
     if "module" not in event:
-        event["module"] = str(dataset).split(".", 1)[0]
+        event["module"] = (dataset if dataset.__class__ is str else str(dataset)).partition(".")[0]
     doc["ecs"] = {"version": ECS_VERSION}
     return doc
 

@@ -135,14 +135,12 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
     program = _PROGRAM.match(body)
     if program is not None:
         body = body[program.end() :].strip()
-    session = _PAM_SESSION.match(body)
-    auth = _PAM_AUTH.match(body)
-    line = _COMMAND_LINE.match(body)
-    if session is not None:
+    # Tried in this order, each only when the one before did not match.
+    if (session := _PAM_SESSION.match(body)) is not None:
         _pam_session(doc, session)
-    elif auth is not None:
+    elif (auth := _PAM_AUTH.match(body)) is not None:
         _pam_auth(doc, auth["what"])
-    elif line is not None:
+    elif (line := _COMMAND_LINE.match(body)) is not None:
         _command(doc, line["user"], line["rest"])
     else:
         return None

@@ -197,8 +197,7 @@ def _common_3164(text: str, received: datetime, zone: tzinfo) -> SyslogHeader | 
     if priority > MAX_PRIORITY:
         return None
     try:
-        groups = (month, day, None, None, hour, minute, second, None, None)
-        timestamp = canonical.bsd_moment(groups, received, zone)
+        timestamp = canonical.plain_bsd_moment(month, day, hour, minute, second, received, zone)
     except ValueError:
         return None
     # Positional: building a NamedTuple by keyword costs several times more.
@@ -304,12 +303,16 @@ def merge_header(doc: ECSDocument, header: SyslogHeader) -> None:
         host = doc.get("host")
         if not isinstance(host, dict) or ("name" not in host and "ip" not in host):
             _put_host(doc, hostname)
-    syslog: dict[str, object] = {}
+    syslog: dict[str, object]
     if priority is not None:
         facility, severity = divmod(priority, 8)
-        syslog["priority"] = priority
-        syslog["facility"] = {"code": facility, "name": FACILITY_NAMES[facility]}
-        syslog["severity"] = {"code": severity, "name": SEVERITY_NAMES[severity]}
+        syslog = {
+            "priority": priority,
+            "facility": {"code": facility, "name": FACILITY_NAMES[facility]},
+            "severity": {"code": severity, "name": SEVERITY_NAMES[severity]},
+        }
+    else:
+        syslog = {}
     if version is not None:
         syslog["version"] = version
     if hostname is not None:
@@ -358,7 +361,10 @@ def _put_host(doc: ECSDocument, value: str) -> None:
                 host["name"] = name
             if domain:
                 host["domain"] = domain
-        add_related(doc, "hosts", name)
+        if name and "related" not in doc:  # what add_related makes of a document without related.*
+            doc["related"] = {"hosts": [name]}
+        else:
+            add_related(doc, "hosts", name)
         return
     host = doc.get("host")
     if not isinstance(host, dict) or host.get("ip") is None:
@@ -370,6 +376,15 @@ def _put_host(doc: ECSDocument, value: str) -> None:
 
 def _merge_process(doc: ECSDocument, appname: str | None, procid: str | None) -> None:
     process = doc.get("process")
+    if process is None and "process" not in doc:  # the usual case, built at once
+        fresh: dict[str, object] = {}
+        if appname:
+            fresh["name"] = appname
+        if procid and procid.isdigit():
+            fresh["pid"] = int(procid)
+        if fresh:
+            doc["process"] = fresh
+        return
     if isinstance(process, dict) and process:
         # The message describes a process of its own (sudo's command, a Windows process): the
         # header's program and pid belong to the logger, and stay in log.syslog.appname/procid.
