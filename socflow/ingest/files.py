@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Final, cast
+from typing import IO, Final, NamedTuple, cast
 
 from socflow.errors import Issue, NotFound, ValidationFailed
 from socflow.ingest.dead_letters import DeadLetter
@@ -60,9 +60,10 @@ class ImportResult:
     worker_batches: int = 0  # batches whose rows worker processes built (a parallel .evtx import)
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One line or EVTX record read from a file, with the position just after it."""
+class Entry(NamedTuple):
+    """One line or EVTX record read from a file, with the position just after it.
+
+    A NamedTuple rather than a frozen dataclass: as immutable, and cheaper to build (one per record)."""
 
     item: RawRecord | DeadLetter
     position: int
@@ -228,21 +229,18 @@ class FileImporter:
 
         parser_format = "evtx" if format == "auto" else format
         origin = str(path)
+        shared = (received_at, Transport.EVTX, origin, FILE_LISTENER, parser_format, timezone)
         try:
             parser = PyEvtxParser(origin)
             for number, record in enumerate(parser.records_json(), start=1):
                 if number <= start or record is None:
                     continue
+                data, record_id = record["data"], record["event_record_id"]
                 yield Entry(
                     RawRecord(
-                        str(record["data"]),
-                        received_at,
-                        Transport.EVTX,
-                        origin,
-                        FILE_LISTENER,
-                        parser_format,
-                        timezone,
-                        int(record["event_record_id"]),
+                        data if type(data) is str else str(data),
+                        *shared,
+                        record_id if type(record_id) is int else int(record_id),
                     ),
                     number,
                 )

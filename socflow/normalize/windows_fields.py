@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from socflow.normalize.ecs import ECSDocument, add_related, put, put_ip, put_port, put_user
 from socflow.normalize.windows_event import integer
@@ -80,7 +80,10 @@ class Fields:
         return None if value in _EMPTY else value
 
     def number(self, name: str) -> int | None:
-        return integer(self.get(name))
+        value = self.get(name)
+        if value is not None and len(value) < 19 and value.isdecimal():  # "7760": what `integer` reads
+            return int(value)
+        return integer(value)
 
 
 Fill = Callable[[ECSDocument, Fields], None]
@@ -121,12 +124,32 @@ def put_account(doc: ECSDocument, prefix: str, fields: Fields, role: str) -> Non
     put(doc, f"{prefix}.id", fields.get(f"{role}UserSid") or fields.get(f"{role}Sid"))
 
 
+def node_at(doc: ECSDocument, prefix: str) -> dict[str, Any]:
+    """The object at dotted `prefix`, created (or a non-object replaced) on the way as `put` does."""
+    keys = _PREFIX_KEYS.get(prefix)
+    if keys is None:
+        keys = _PREFIX_KEYS[prefix] = tuple(prefix.split("."))  # the fixed prefixes of this package
+    node = doc
+    for key in keys:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = node[key] = {}
+        node = child
+    return node
+
+
+_PREFIX_KEYS: dict[str, tuple[str, ...]] = {}
+
+
 def put_image(doc: ECSDocument, prefix: str, path: str | None) -> None:
     """`<prefix>.executable` and `<prefix>.name` from a Windows image path."""
-    if path is None:
+    if not path:  # None or empty: nothing to write
         return
-    put(doc, f"{prefix}.executable", path)
-    put(doc, f"{prefix}.name", basename(path))
+    node = node_at(doc, prefix)
+    node["executable"] = path
+    name = basename(path)
+    if name:
+        node["name"] = name
 
 
 def put_source(doc: ECSDocument, fields: Fields, address: str, port: str) -> None:

@@ -213,7 +213,10 @@ def meaning_for(event_id: int, channel: str | None, provider: str | None) -> Mea
 
 def related_accounts(doc: ECSDocument, fields: Fields) -> None:
     """Every named account in the data into related.user (Subject and Target alike)."""
-    for role in ("Subject", "Target"):
-        name = fields.get(f"{role}UserName")
+    for key in _ACCOUNT_NAMES:
+        name = fields.get(key)
         if name is not None:
             add_related(doc, "user", name)
+
+
+_ACCOUNT_NAMES: Final = ("SubjectUserName", "TargetUserName")

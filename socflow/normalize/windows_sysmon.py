@@ -10,6 +10,7 @@ from socflow.normalize.windows_fields import (
     Fill,
     Meaning,
     basename,
+    node_at,
     put_hashes,
     put_image,
     put_in,
@@ -85,12 +86,16 @@ def _file(doc: ECSDocument, fields: Fields) -> None:
     if path is None:
         return
     name = basename(path)
-    put_in(doc, "file", "path", path)
-    put_in(doc, "file", "name", name)
-    put_in(doc, "file", "directory", path[: len(path) - len(name)].rstrip("\\/"))
+    file = node_at(doc, "file")  # `path` is never empty (Fields.get): the object is written
+    file["path"] = path
+    if name:
+        file["name"] = name
+    directory = path[: len(path) - len(name)].rstrip("\\/")
+    if directory:
+        file["directory"] = directory
     stem, dot, extension = name.rpartition(".")
-    if dot and stem:
-        put_in(doc, "file", "extension", extension.lower())
+    if dot and stem and extension:
+        file["extension"] = extension.lower()
     put_hashes(doc, "file", fields.get("Hashes"))
 
 
