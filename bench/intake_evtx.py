@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(read_only(large, count))
         runs.append(parse_normalize(large, count))
         for repeat in range(args.repeat):
-            for workers in (0, args.workers):
+            for workers in dict.fromkeys((0, args.workers)):  # `--workers 0`: the serial run only
                 work_dir = Path(tmp) / f"{repeat}-{workers}"
                 work_dir.mkdir()
                 runs.append(import_large(large, count, work_dir, workers))
