@@ -275,7 +275,11 @@ class TriggerDispatcher:
             data["alert"] = view("alert", change.object_id)
             data["case"] = view("case", data["alert"].get("case_id"))
         elif change.object_type == "case":
-            data["case"] = view("case", change.object_id)
+            # The case as stored, with the fields this change set as the change left them: when
+            # several changes are matched together, `case.status == 'closed'` must not fire on the
+            # earlier triage move because the case has been closed since.
+            touched = {name: value for name, value in change.after.items() if name in _CASE_FIELD_SET}
+            data["case"] = {**view("case", change.object_id), **touched}
         else:
             data["task"] = view("task", change.object_id)
             data["case"] = view("case", data["task"].get("case_id"))

@@ -185,7 +185,8 @@ def test_a_tier_change_fires_on_escalation_and_de_escalation(world: World) -> No
         (1, 3),
         (3, 2),
     ]
-    assert runs[0].trigger["case"]["tier"] == 2  # the case as stored when matched, after both moves
+    # each run sees the tier its change left, though both were matched after the second move
+    assert [run.trigger["case"]["tier"] for run in runs] == [3, 2]
 
 
 def test_a_tier_filter_fires_on_escalation_only(world: World) -> None:
@@ -278,3 +279,20 @@ def test_a_runs_own_tier_change_does_not_restart_its_playbook_for_that_case(worl
 
     assert [r.case_id for r in world.run_rows("tiering")] == [case_id, other_case]
     assert sorted(f.status for f in world.firings("tiering")) == ["started", "started", "suppressed_loop"]
+
+
+def test_a_case_filter_sees_each_change_as_it_left_the_case_when_changes_are_matched_together(
+    world: World,
+) -> None:
+    world.publish(playbook("on_close", "  kind: case_changed\n  filter: \"case.status == 'closed'\""))
+    case_id = world.case()
+    world.dispatch()
+
+    world.cases.transition(ANALYST, case_id, CaseStatus.TRIAGE)
+    world.cases.transition(ANALYST, case_id, CaseStatus.INVESTIGATING)
+    world.cases.transition(ANALYST, case_id, CaseStatus.CLOSED, resolution=Resolution.FALSE_POSITIVE)
+
+    assert world.dispatch() == 1  # three changes in one pass; only the closing one matches
+    [run] = world.run_rows("on_close")
+    assert run.trigger["event"]["after"]["status"] == "closed"
+    assert [firing.status for firing in world.firings("on_close")].count("started") == 1
