@@ -126,44 +126,32 @@ def _time(event: WinEvent, context: ParseContext) -> str | None:
 
 
 def _winlog(event: WinEvent) -> dict[str, Any]:
-    """The `winlog` object: plain dict writes, absent (None or empty) values left out.
-
-    Written out field by field (no loop over pairs): it runs once per record."""
+    """The `winlog` object: plain dict writes, absent (None or empty) values left out."""
     winlog: dict[str, Any] = {"event_id": event.event_id}
-    value: Any = event.channel
-    if value is not None and value != "":
-        winlog["channel"] = value
-    value = event.computer
-    if value is not None and value != "":
-        winlog["computer_name"] = value
-    value = event.record_id
-    if value is not None and value != "":
-        winlog["record_id"] = value
-    value = event.provider_name
-    if value is not None and value != "":
-        winlog["provider_name"] = value
-    value = event.provider_guid
-    if value is not None and value != "":
-        winlog["provider_guid"] = value
+    for key, value in (
+        ("channel", event.channel),
+        ("computer_name", event.computer),
+        ("record_id", event.record_id),
+        ("provider_name", event.provider_name),
+        ("provider_guid", event.provider_guid),
+    ):
+        if value is not None and value != "":
+            winlog[key] = value
+    process: dict[str, Any] = {}
     if event.process_id is not None:
-        if event.thread_id is not None:
-            winlog["process"] = {"pid": event.process_id, "thread": {"id": event.thread_id}}
-        else:
-            winlog["process"] = {"pid": event.process_id}
-    elif event.thread_id is not None:
-        winlog["process"] = {"thread": {"id": event.thread_id}}
-    value = event.task
-    if value is not None and value != "":
-        winlog["task"] = value
-    value = event.opcode
-    if value is not None and value != "":
-        winlog["opcode"] = value
-    value = event.keywords
-    if value is not None and value != "":
-        winlog["keywords"] = value
-    value = event.version
-    if value is not None and value != "":
-        winlog["version"] = value
+        process["pid"] = event.process_id
+    if event.thread_id is not None:
+        process["thread"] = {"id": event.thread_id}
+    if process:
+        winlog["process"] = process
+    for key, value in (
+        ("task", event.task),
+        ("opcode", event.opcode),
+        ("keywords", event.keywords),
+        ("version", event.version),
+    ):
+        if value is not None and value != "":
+            winlog[key] = value
     if event.user_sid:
         winlog["user"] = {"identifier": event.user_sid}
     if event.event_data:
