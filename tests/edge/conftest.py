@@ -1,12 +1,14 @@
-"""API fixtures: a TestClient over the real app and tracker (migrated SQLite), and small request helpers."""
+"""Edge fixtures: a TestClient over the real app and tracker, request helpers, and a clean-environment CLI."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import Cli
 from fastapi.testclient import TestClient
 
 from socflow.api.app import create_app
@@ -89,3 +91,20 @@ def issue_paths(response: Any) -> list[str]:
 def paths_of() -> Callable[[Any], list[str]]:
     """The `path` of every issue in a problem response."""
     return issue_paths
+
+
+@pytest.fixture
+def clean_socflow_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remove every SOCFLOW_* variable so no setting leaks in from the machine running the tests."""
+    for name in list(os.environ):
+        if name.startswith("SOCFLOW_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def cli(clean_socflow_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """The CLI in a clean SOCFLOW_* environment whose data directory is tmp_path/data (not created)."""
+    monkeypatch.delenv("COLUMNS", raising=False)  # tables get the CLI's own width for pipes
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("SOCFLOW_DATA_DIR", str(data_dir))
+    return Cli(data_dir)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
@@ -14,10 +13,11 @@ from typing import Any
 
 import pytest
 import structlog
-from typer.testing import CliRunner, Result
+from cli_support import Cli
+from typer.testing import Result
 
 from socflow import __version__
-from socflow.cli.app import app, main
+from socflow.cli.app import main
 from socflow.storage import migrate
 from socflow.storage.db import Database
 
@@ -25,35 +25,20 @@ Run = Callable[..., Result]
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A clean SOCFLOW_* environment whose data directory is inside tmp_path."""
-    for name in list(os.environ):
-        if name.startswith("SOCFLOW_"):
-            monkeypatch.delenv(name)
-    monkeypatch.delenv("COLUMNS", raising=False)  # tables get the CLI's own width for pipes
-    path = tmp_path / "data"
-    monkeypatch.setenv("SOCFLOW_DATA_DIR", str(path))
-    return path
+def data_dir(cli: Cli) -> Path:
+    """The data directory of the clean SOCFLOW_* environment, inside tmp_path."""
+    return cli.data_dir
 
 
 @pytest.fixture
-def run(data_dir: Path) -> Run:
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> Result:
-        result = runner.invoke(app, list(args))
-        assert result.exit_code == code, (result.output, result.exception)
-        return result
-
-    return invoke
+def run(cli: Cli) -> Run:
+    return cli.invoke
 
 
 @pytest.fixture
-def migrated(data_dir: Path, template_db: Path) -> Path:
+def migrated(cli: Cli, template_db: Path) -> Path:
     """The data directory with a database already at head (a copy of the session's template)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(template_db, data_dir / "socflow.db")
-    return data_dir / "socflow.db"
+    return cli.use_database(template_db)
 
 
 @pytest.fixture(scope="module")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
-
-from socflow.cli.app import app
+from cli_support import Cli
+from typer.testing import Result
 
 Run = Callable[..., Result]
 
@@ -21,22 +19,10 @@ laptop-b,bob,low,,,2026-11-01T08:00:00Z
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+def run(cli: Cli) -> Run:
     """Invoke the CLI in a clean SOCFLOW_* environment on an embedded database in tmp_path."""
-    for name in list(os.environ):
-        if name.startswith("SOCFLOW_"):
-            monkeypatch.delenv(name)
-    monkeypatch.delenv("COLUMNS", raising=False)
-    monkeypatch.setenv("SOCFLOW_DATA_DIR", str(tmp_path / "data"))
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> Result:
-        result = runner.invoke(app, list(args))
-        assert result.exit_code == code, (result.output, result.exception)
-        return result
-
-    invoke("db", "upgrade")
-    return invoke
+    cli.invoke("db", "upgrade")
+    return cli.invoke
 
 
 def test_cli_asset_import_csv_then_list_and_show(run: Run, tmp_path: Path) -> None:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner, Result
+from cli_support import Cli
+from typer.testing import Result
 
-from socflow.cli.app import app
 from socflow.playbooks.cacao_model import workflow_outline
 
 Run = Callable[..., Result]
@@ -46,20 +45,8 @@ DOCUMENT = {
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
-    for name in list(os.environ):
-        if name.startswith("SOCFLOW_"):
-            monkeypatch.delenv(name)
-    monkeypatch.delenv("COLUMNS", raising=False)
-    monkeypatch.setenv("SOCFLOW_DATA_DIR", str(tmp_path / "data"))
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> Result:
-        result = runner.invoke(app, list(args))
-        assert result.exit_code == code, (result.output, result.exception)
-        return result
-
-    return invoke
+def run(cli: Cli) -> Run:
+    return cli.invoke
 
 
 def test_cli_cacao_import_lists_issues_and_writes_yaml(run: Run, tmp_path: Path) -> None:

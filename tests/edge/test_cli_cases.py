@@ -3,40 +3,23 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
-
-from socflow.cli.app import app
+from cli_support import Cli
+from typer.testing import Result
 
 Run = Callable[..., Result]
 INCIDENT_PATH = ("triage", "investigating", "containment", "eradication", "recovery", "post_incident_review")
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template_db: Path) -> Run:
+def run(cli: Cli, template_db: Path) -> Run:
     """Invoke the CLI in a clean SOCFLOW_* environment on a migrated embedded database in tmp_path."""
-    for name in list(os.environ):
-        if name.startswith("SOCFLOW_"):
-            monkeypatch.delenv(name)
-    monkeypatch.delenv("COLUMNS", raising=False)  # tables get the CLI's own width for pipes
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    shutil.copyfile(template_db, data_dir / "socflow.db")
-    monkeypatch.setenv("SOCFLOW_DATA_DIR", str(data_dir))
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> Result:
-        result = runner.invoke(app, list(args))
-        assert result.exit_code == code, (result.output, result.exception)
-        return result
-
-    return invoke
+    cli.use_database(template_db)
+    return cli.invoke
 
 
 def create(run: Run, title: str = "Suspicious login", *extra: str) -> dict[str, Any]:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
-
-from socflow.cli.app import app
+from cli_support import Cli
+from typer.testing import Result
 
 Run = Callable[..., Result]
 
@@ -33,26 +31,14 @@ steps:
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+def run(cli: Cli, tmp_path: Path) -> Run:
     """Invoke the CLI in a clean SOCFLOW_* environment with a migrated database and the playbook."""
-    for name in list(os.environ):
-        if name.startswith("SOCFLOW_"):
-            monkeypatch.delenv(name)
-    monkeypatch.delenv("COLUMNS", raising=False)
-    monkeypatch.setenv("SOCFLOW_DATA_DIR", str(tmp_path / "data"))
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> Result:
-        result = runner.invoke(app, list(args))
-        assert result.exit_code == code, (result.output, result.exception)
-        return result
-
-    invoke("db", "upgrade")
+    cli.invoke("db", "upgrade")
     path = tmp_path / "awaits_ticket.yaml"
     path.write_text(WAITS, encoding="utf-8")
-    invoke("playbook", "import", str(path))
-    invoke("playbook", "publish", "awaits_ticket")
-    return invoke
+    cli.invoke("playbook", "import", str(path))
+    cli.invoke("playbook", "publish", "awaits_ticket")
+    return cli.invoke
 
 
 def _start(run: Run, ticket: str) -> str:

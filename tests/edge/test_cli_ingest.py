@@ -9,9 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
-
-from socflow.cli.app import app
+from cli_support import Cli
+from typer.testing import Result
 
 Run = Callable[..., Result]
 LINES = [
@@ -21,21 +20,9 @@ LINES = [
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
-    for name in list(os.environ):
-        if name.startswith("SOCFLOW_"):
-            monkeypatch.delenv(name)
-    monkeypatch.delenv("COLUMNS", raising=False)
-    monkeypatch.setenv("SOCFLOW_DATA_DIR", str(tmp_path / "data"))
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0, stdin: str | None = None) -> Result:
-        result = runner.invoke(app, list(args), input=stdin)
-        assert result.exit_code == code, (result.output, result.exception)
-        return result
-
-    invoke("db", "upgrade")
-    return invoke
+def run(cli: Cli) -> Run:
+    cli.invoke("db", "upgrade")
+    return cli.invoke
 
 
 def test_cli_ingest_file_then_search_as_table_and_json(run: Run, tmp_path: Path) -> None:

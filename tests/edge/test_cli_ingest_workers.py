@@ -6,9 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from cli_support import Cli
 
-from socflow.cli.app import app
 from socflow.cli.commands_ingest import resolve_import_workers
 from socflow.ingest.files_parallel import ImportWorkers
 
@@ -29,25 +28,20 @@ def test_workers_get_the_mappings_directory_and_no_in_memory_database(tmp_path: 
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    for name in list(os.environ):
-        if name.startswith("SOCFLOW_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SOCFLOW_DATA_DIR", str(tmp_path / "data"))
-    runner = CliRunner()
-    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
-    return runner
+def cli_env(cli: Cli) -> Cli:
+    cli("db", "upgrade")
+    return cli
 
 
 def test_cli_refuses_a_negative_worker_count_and_a_bad_setting(
-    cli_env: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli_env: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "a.log"
     path.write_text("<13>one line\n", encoding="utf-8")
 
-    negative = cli_env.invoke(app, ["ingest", "file", str(path), "--workers", "-1"])
+    negative = cli_env.raw("ingest", "file", str(path), "--workers", "-1")
     monkeypatch.setenv("SOCFLOW_IMPORT_WORKERS", "many")
-    bad_setting = cli_env.invoke(app, ["ingest", "file", str(path)])
+    bad_setting = cli_env.raw("ingest", "file", str(path))
 
     assert negative.exit_code == 2
     assert "--workers" in negative.output
@@ -56,14 +50,14 @@ def test_cli_refuses_a_negative_worker_count_and_a_bad_setting(
 
 
 def test_cli_takes_the_workers_flag_and_a_small_evtx_file_imports_the_same(
-    cli_env: CliRunner, tmp_path: Path
+    cli_env: Cli, tmp_path: Path
 ) -> None:
     samples = sorted(CORPUS.rglob("*.evtx")) if CORPUS.is_dir() else []
     if not samples:
         pytest.skip(f"the .evtx samples under {CORPUS} are not present")
 
-    serial = cli_env.invoke(app, ["ingest", "file", str(samples[0]), "--workers", "0"])
-    again = cli_env.invoke(app, ["ingest", "file", str(samples[0]), "--workers", "2", "--restart"])
+    serial = cli_env.raw("ingest", "file", str(samples[0]), "--workers", "0")
+    again = cli_env.raw("ingest", "file", str(samples[0]), "--workers", "2", "--restart")
 
     assert serial.exit_code == 0, serial.output
     assert again.exit_code == 0, again.output

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-import pytest
-from typer.testing import CliRunner
+from cli_support import Cli
 
-from socflow.cli.app import app
 from socflow.cli.commands_runs import waiting_line
 
 TRIAGE = """
@@ -28,27 +25,16 @@ states:
 """
 
 
-def test_run_show_says_which_state_the_run_rests_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("SOCFLOW_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SOCFLOW_DATA_DIR", str(tmp_path / "data"))
-    runner = CliRunner()
-
-    def run(*args: str) -> str:
-        result = runner.invoke(app, list(args))
-        assert result.exit_code == 0, (result.output, result.exception)
-        return result.output
-
-    run("db", "upgrade")
+def test_run_show_says_which_state_the_run_rests_in(cli: Cli, tmp_path: Path) -> None:
+    cli("db", "upgrade")
     path = tmp_path / "triage.yaml"
     path.write_text(TRIAGE, encoding="utf-8")
-    run("playbook", "import", str(path))
-    run("playbook", "publish", "triage_states")
-    started = json.loads(run("run", "start", "triage_states", "--json"))
+    cli("playbook", "import", str(path))
+    cli("playbook", "publish", "triage_states")
+    started = json.loads(cli("run", "start", "triage_states", "--json"))
 
-    shown = json.loads(run("run", "show", started["id"], "--json"))
-    table = run("run", "show", started["id"])
+    shown = json.loads(cli("run", "show", started["id"], "--json"))
+    table = cli("run", "show", started["id"])
 
     [waiting] = shown["waiting_on"]
     assert (waiting["kind"], waiting["name"]) == ("state", "triage")

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner
-
-from socflow.cli.app import app
+from cli_support import Cli
 
 TRIAGE = """
 id: triage_wait
@@ -21,26 +17,15 @@ steps:
 """
 
 
-def test_run_show_lists_what_the_run_waits_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("SOCFLOW_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SOCFLOW_DATA_DIR", str(tmp_path / "data"))
-    runner = CliRunner()
-
-    def run(*args: str) -> str:
-        result = runner.invoke(app, list(args))
-        assert result.exit_code == 0, (result.output, result.exception)
-        return result.output
-
-    run("db", "upgrade")
+def test_run_show_lists_what_the_run_waits_on(cli: Cli, tmp_path: Path) -> None:
+    cli("db", "upgrade")
     path = tmp_path / "triage.yaml"
     path.write_text(TRIAGE, encoding="utf-8")
-    run("playbook", "import", str(path))
-    run("playbook", "publish", "triage_wait")
-    started = json.loads(run("run", "start", "triage_wait", "--json"))
+    cli("playbook", "import", str(path))
+    cli("playbook", "publish", "triage_wait")
+    started = json.loads(cli("run", "start", "triage_wait", "--json"))
 
-    shown = json.loads(run("run", "show", started["id"], "--json"))
+    shown = json.loads(cli("run", "show", started["id"], "--json"))
 
     [waiting] = shown["waiting_on"]
     assert (waiting["step_id"], waiting["kind"], waiting["status"]) == ("look", "human_task", "waiting")
@@ -54,12 +39,7 @@ def test_run_show_lists_what_the_run_waits_on(tmp_path: Path, monkeypatch: pytes
     assert shown["attempts"][0]["due_at"] == waiting["due_at"]
 
 
-def test_run_show_table_says_who_the_run_waits_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("SOCFLOW_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SOCFLOW_DATA_DIR", str(tmp_path / "data"))
-    runner = CliRunner()
+def test_run_show_table_says_who_the_run_waits_on(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "triage.yaml"
     path.write_text(TRIAGE, encoding="utf-8")
     for args in (
@@ -67,10 +47,10 @@ def test_run_show_table_says_who_the_run_waits_on(tmp_path: Path, monkeypatch: p
         ["playbook", "import", str(path)],
         ["playbook", "publish", "triage_wait"],
     ):
-        assert runner.invoke(app, args).exit_code == 0
-    started = json.loads(runner.invoke(app, ["run", "start", "triage_wait", "--json"]).output)
+        cli(*args)
+    started = json.loads(cli.raw("run", "start", "triage_wait", "--json").output)
 
-    shown = runner.invoke(app, ["run", "show", started["id"]])
+    shown = cli.raw("run", "show", started["id"])
 
     assert shown.exit_code == 0, shown.output
     assert "Waiting on: human task for assignee tina since " in shown.output

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from cli_support import Cli
+from typer.testing import Result
 
-from socflow.cli.app import app
 from socflow.cli.commands_runs import parse_inputs
 from socflow.errors import ValidationFailed
 
@@ -35,22 +34,10 @@ steps:
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+def run(cli: Cli) -> Run:
     """Invoke the CLI in a clean SOCFLOW_* environment with a migrated database."""
-    for name in list(os.environ):
-        if name.startswith("SOCFLOW_"):
-            monkeypatch.delenv(name)
-    monkeypatch.delenv("COLUMNS", raising=False)
-    monkeypatch.setenv("SOCFLOW_DATA_DIR", str(tmp_path / "data"))
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> Result:
-        result = runner.invoke(app, list(args))
-        assert result.exit_code == code, (result.output, result.exception)
-        return result
-
-    invoke("db", "upgrade")
-    return invoke
+    cli.invoke("db", "upgrade")
+    return cli.invoke
 
 
 @pytest.fixture

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from cli_support import Cli
+from typer.testing import Result
 
-from socflow.cli.app import app
 from socflow.cli.commands_run_control import parse_time
 from socflow.errors import ValidationFailed
 
@@ -65,27 +64,15 @@ steps:
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+def run(cli: Cli, tmp_path: Path) -> Run:
     """Invoke the CLI in a clean SOCFLOW_* environment with a migrated database and the playbooks."""
-    for name in list(os.environ):
-        if name.startswith("SOCFLOW_"):
-            monkeypatch.delenv(name)
-    monkeypatch.delenv("COLUMNS", raising=False)
-    monkeypatch.setenv("SOCFLOW_DATA_DIR", str(tmp_path / "data"))
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> Result:
-        result = runner.invoke(app, list(args))
-        assert result.exit_code == code, (result.output, result.exception)
-        return result
-
-    invoke("db", "upgrade")
+    cli.invoke("db", "upgrade")
     for playbook_id, text in PLAYBOOKS.items():
         path = tmp_path / f"{playbook_id}.yaml"
         path.write_text(text, encoding="utf-8")
-        invoke("playbook", "import", str(path))
-        invoke("playbook", "publish", playbook_id)
-    return invoke
+        cli.invoke("playbook", "import", str(path))
+        cli.invoke("playbook", "publish", playbook_id)
+    return cli.invoke
 
 
 def _start(run: Run, playbook: str, *extra: str) -> str:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from cli_support import Cli
+from typer.testing import Result
 
-from socflow.cli.app import app
 from socflow.storage.db import Database
 from socflow.worker.catalogue import PlaybookCatalogue
 from socflow.worker.runs import RunService
@@ -28,24 +27,13 @@ steps:
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
-    for name in list(os.environ):
-        if name.startswith("SOCFLOW_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SOCFLOW_DATA_DIR", str(tmp_path / "data"))
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> Result:
-        result = runner.invoke(app, list(args))
-        assert result.exit_code == code, (result.output, result.exception)
-        return result
-
-    invoke("db", "upgrade")
+def run(cli: Cli, tmp_path: Path) -> Run:
+    cli.invoke("db", "upgrade")
     path = tmp_path / "hooked.yaml"
     path.write_text(HOOKED, encoding="utf-8")
-    invoke("playbook", "import", str(path))
-    invoke("playbook", "publish", "hooked")
-    return invoke
+    cli.invoke("playbook", "import", str(path))
+    cli.invoke("playbook", "publish", "hooked")
+    return cli.invoke
 
 
 def test_webhook_secret_is_printed_once_and_replaced_on_the_next_call(run: Run) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,12 +13,11 @@ from pathlib import Path
 
 import pytest
 import structlog
+from cli_support import Cli
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
 from socflow.api.app import create_app
 from socflow.cases.tracker import Tracker
-from socflow.cli.app import app
 from socflow.config import Settings
 from socflow.storage.db import Database
 from socflow.worker.catalogue import PlaybookCatalogue
@@ -50,16 +48,6 @@ def restore_logging() -> Iterator[None]:
     structlog.reset_defaults()
 
 
-@pytest.fixture
-def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith("SOCFLOW_"):
-            monkeypatch.delenv(name)
-    data = tmp_path / "data"
-    monkeypatch.setenv("SOCFLOW_DATA_DIR", str(data))
-    return data
-
-
 def publish(database: Database) -> RunService:
     catalogue = PlaybookCatalogue(database)
     catalogue.save_draft("alice", PLAYBOOK)
@@ -76,23 +64,21 @@ def wait_for(check: object, what: str) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.usefixtures("clean_env")
-def test_worker_with_executor_none_is_refused() -> None:
-    result = CliRunner().invoke(app, ["worker", "--executor", "none"])
+def test_worker_with_executor_none_is_refused(cli: Cli) -> None:
+    result = cli.raw("worker", "--executor", "none")
 
     assert result.exit_code == 78
     assert "`none` executes nothing" in result.output
 
 
-@pytest.mark.usefixtures("clean_env", "restore_logging")
+@pytest.mark.usefixtures("restore_logging")
 def test_worker_names_an_unreachable_broker_without_its_password(
-    template_db: Path, clean_env: Path, monkeypatch: pytest.MonkeyPatch
+    template_db: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clean_env.mkdir(parents=True)
-    shutil.copyfile(template_db, clean_env / "socflow.db")
+    cli.use_database(template_db)
     monkeypatch.setenv("SOCFLOW_CELERY_BROKER_URL", "amqp://socflow:hunter2-secret@127.0.0.1:1//")
 
-    result = CliRunner().invoke(app, ["worker", "--executor", "celery"])
+    result = cli.raw("worker", "--executor", "celery")
 
     assert result.exit_code == 74, result.output
     assert "cannot reach the Celery broker amqp://socflow:**@127.0.0.1:1//" in result.output
@@ -129,11 +115,9 @@ def test_app_without_an_executor_executes_nothing(tracker: Tracker, tmp_path: Pa
 
 
 def test_worker_process_executes_runs_and_stops_on_sigterm(
-    template_db: Path, clean_env: Path, tmp_path: Path
+    template_db: Path, cli: Cli, tmp_path: Path
 ) -> None:
-    clean_env.mkdir(parents=True)
-    shutil.copyfile(template_db, clean_env / "socflow.db")
-    database = Database(f"sqlite:///{clean_env / 'socflow.db'}")
+    database = Database(f"sqlite:///{cli.use_database(template_db)}")
     service = publish(database)
     env = {**os.environ, "SOCFLOW_WORKER_POLL_MS": "50", "SOCFLOW_LOG_JSON": "true"}
     log = tmp_path / "worker.log"

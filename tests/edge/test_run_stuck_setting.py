@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pytest
@@ -10,12 +9,7 @@ import pytest
 from socflow.config import load_settings
 from socflow.errors import ConfigError
 
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("SOCFLOW_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_socflow_env")
 
 
 @pytest.mark.parametrize(
