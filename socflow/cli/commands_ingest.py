@@ -224,11 +224,12 @@ def serve(
     shared = SharedCounters(stats, database)  # so the API's /metrics and stats show this process's counts
     shared.start()
     try:
-        asyncio.run(serve_forever(service))
+        asyncio.run(serve_forever(service))  # returns on SIGINT or SIGTERM, once stopped cleanly
     except KeyboardInterrupt:
-        typer.echo("socflow: intake stopped", err=True)
+        pass
     finally:
         shared.stop()
+    typer.echo("socflow: intake stopped", err=True)
 
 
 def _lines(path: Path | None) -> Iterator[str]:

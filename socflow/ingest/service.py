@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import signal
 import ssl
 import threading
 from dataclasses import dataclass
@@ -243,11 +244,28 @@ class IntakeThread:
             self._thread.join()
 
 
-async def serve_forever(service: IntakeService) -> None:
-    """Start the service and run until cancelled (Ctrl-C), then stop it cleanly."""
+async def serve_forever(
+    service: IntakeService, stop_signals: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM)
+) -> None:
+    """Start the service and run until one of `stop_signals` arrives (or the task is cancelled), then
+    stop it cleanly: the listeners close and what was received is stored before this returns.
+
+    SIGTERM is what service managers send; handling SIGINT here too means Ctrl-C works even when the
+    process was started with SIGINT ignored (in the background of a non-interactive shell)."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    handled: list[signal.Signals] = []
+    for number in stop_signals:
+        try:
+            loop.add_signal_handler(number, stopping.set)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no support
+            continue
+        handled.append(number)
     await service.start()
     try:
-        await asyncio.Event().wait()
+        await stopping.wait()
     finally:
+        for number in handled:
+            loop.remove_signal_handler(number)
         with contextlib.suppress(asyncio.CancelledError):
             await service.stop()

@@ -116,7 +116,8 @@ def test_cli_ingest_serve_needs_a_listener(run: Run) -> None:
     assert "no syslog listener is enabled" in result.output
 
 
-def test_cli_ingest_serve_receives_until_interrupted(run: Run, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_cli_ingest_serve_receives_until_interrupted(run: Run, tmp_path: Path, stop: str) -> None:
     import signal
     import socket
     import subprocess
@@ -147,7 +148,7 @@ def test_cli_ingest_serve_receives_until_interrupted(run: Run, tmp_path: Path) -
         assert store.count() >= 1
         assert store.search(EventQuery()).items[0].host_name == "clihost"
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(getattr(signal, stop))
         _, rest = process.communicate(timeout=20)
         database.dispose()
 
