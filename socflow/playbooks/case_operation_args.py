@@ -54,3 +54,16 @@ def choice_argument(operation: str, kind: type[Choice], value: Any, name: str) -
     except ValueError:
         names = ", ".join(member.value for member in kind)
         raise bad_argument(operation, name, f"must be one of: {names} (got {value!r})") from None
+
+
+def transition_arguments(args: Mapping[str, Any]) -> tuple[CaseStatus, Resolution | None, str]:
+    """The target status, the resolution (required when closing) and the reason ("" when none)."""
+    given = given_arguments("transition", args, {"status", "resolution", "reason"})
+    status = choice_argument("transition", CaseStatus, given.get("status"), "status")
+    resolution = given.get("resolution")
+    chosen = None
+    if resolution is not None:
+        chosen = choice_argument("transition", Resolution, resolution, "resolution")
+    if status is CaseStatus.CLOSED and chosen is None:
+        raise bad_argument("transition", "resolution", "is required when closing a case")
+    return status, chosen, text_argument("transition", given, "reason", required=False)

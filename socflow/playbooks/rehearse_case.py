@@ -16,6 +16,7 @@ from socflow.playbooks.case_operation_args import (
     choice_argument,
     given_arguments,
     text_argument,
+    transition_arguments,
 )
 from socflow.playbooks.spec import CaseOperation
 from socflow.playbooks.work import ResultStatus
@@ -96,15 +97,7 @@ def _set_severity(case: dict[str, Any], args: Mapping[str, Any]) -> dict[str, An
 
 
 def _transition(case: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
-    given = given_arguments("transition", args, {"status", "resolution", "reason"})
-    status = choice_argument("transition", CaseStatus, given.get("status"), "status")
-    resolution = given.get("resolution")
-    chosen = (
-        None if resolution is None else choice_argument("transition", Resolution, resolution, "resolution")
-    )
-    if status is CaseStatus.CLOSED and chosen is None:
-        raise bad_argument("transition", "resolution", "is required when closing a case")
-    text_argument("transition", given, "reason", required=False)
+    status, chosen, _reason = transition_arguments(args)
     previous = case["status"]
     if previous == status and (chosen is None or case["resolution"] == chosen):
         return {"status": previous, "resolution": case["resolution"], "changed": False}

@@ -21,7 +21,6 @@ from socflow.cases.notes import MAX_COMMENT, NoteService
 from socflow.cases.observables import ObservableInput, ObservableService, parse_observables
 from socflow.cases.uow import now
 from socflow.errors import SocflowError, ValidationFailed
-from socflow.model.lifecycle import CaseStatus, Resolution
 from socflow.model.observable import ObservableType
 from socflow.model.severity import TLP, Severity
 from socflow.playbooks.case_operation_args import (
@@ -30,6 +29,7 @@ from socflow.playbooks.case_operation_args import (
     choice_argument,
     given_arguments,
     text_argument,
+    transition_arguments,
 )
 from socflow.playbooks.spec import CaseOperation
 from socflow.playbooks.work import ResultStatus
@@ -78,15 +78,7 @@ def _set_severity(target: Target, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _transition(target: Target, args: dict[str, Any]) -> dict[str, Any]:
-    given = given_arguments("transition", args, {"status", "resolution", "reason"})
-    status = choice_argument("transition", CaseStatus, given.get("status"), "status")
-    resolution = given.get("resolution")
-    chosen = (
-        None if resolution is None else choice_argument("transition", Resolution, resolution, "resolution")
-    )
-    if status is CaseStatus.CLOSED and chosen is None:
-        raise bad_argument("transition", "resolution", "is required when closing a case")
-    reason = text_argument("transition", given, "reason", required=False)
+    status, chosen, reason = transition_arguments(args)
     current = target.cases.get(target.case_id)
     previous = current.status
     if previous == status and (chosen is None or current.resolution == chosen):
