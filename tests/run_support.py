@@ -26,6 +26,19 @@ class Clock:
         self.at += timedelta(seconds=seconds)
 
 
+class StillClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, at: datetime = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
 class Calls:
     """The shipped test actions, wrapped to count executions per (action, idempotency key)."""
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from run_support import StillClock
 
 from socflow.storage.db import Database
 from socflow.worker.catalogue import PlaybookCatalogue
@@ -24,21 +25,13 @@ steps:
 """
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.at = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.at
+@pytest.fixture
+def clock() -> StillClock:
+    return StillClock()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def service(database: Database, clock: Clock) -> RunService:
+def service(database: Database, clock: StillClock) -> RunService:
     catalogue = PlaybookCatalogue(database)
     catalogue.save_draft("alice", PLAYBOOK)
     catalogue.publish("alice", "fork")
@@ -84,7 +77,7 @@ def test_publish_due_sends_each_due_attempt_once(
 
 
 def test_publish_due_sends_again_once_a_lease_expired(
-    executor: tuple[CeleryExecutor, list[int]], service: RunService, clock: Clock
+    executor: tuple[CeleryExecutor, list[int]], service: RunService, clock: StillClock
 ) -> None:
     celery, sent = executor
     run_id = service.start("alice", "fork")
@@ -123,7 +116,7 @@ def test_task_ignores_unknown_and_malformed_messages(
     assert celery.execute_attempt(message) == result
 
 
-def test_due_attempts_skips_paused_runs(service: RunService, database: Database, clock: Clock) -> None:
+def test_due_attempts_skips_paused_runs(service: RunService, database: Database, clock: StillClock) -> None:
     run_id = service.start("alice", "fork")
     service.pause("alice", run_id)
     with database.session(write=False) as session:

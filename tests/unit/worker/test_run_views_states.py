@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from run_support import StillClock
 from sqlalchemy import select
 
 from socflow.actions.builtin_test import SPECS
@@ -43,22 +44,9 @@ states:
 """
 
 
-class Clock:
-    """A clock that stands still until a test moves it."""
-
-    def __init__(self) -> None:
-        self.at = START
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> None:
-        self.at += timedelta(seconds=seconds)
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> StillClock:
+    return StillClock(START)
 
 
 @pytest.fixture
@@ -67,7 +55,7 @@ def catalogue(database: Database) -> PlaybookCatalogue:
 
 
 @pytest.fixture
-def service(database: Database, catalogue: PlaybookCatalogue, clock: Clock) -> RunService:
+def service(database: Database, catalogue: PlaybookCatalogue, clock: StillClock) -> RunService:
     registry: Registry[ActionSpec] = Registry("action")
     for spec in SPECS:
         registry.register(spec)
@@ -85,7 +73,7 @@ def _states(detail: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_a_run_resting_in_an_event_only_state_waits_on_that_state(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock
 ) -> None:
     run_id = _start(service, catalogue)
     clock.advance(60)
@@ -129,7 +117,7 @@ def test_while_the_entry_steps_run_the_entered_transition_may_still_come(
 
 
 def test_a_state_with_a_timer_waits_until_the_timer(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock
 ) -> None:
     run_id = _start(service, catalogue)
     service.drain(run_id=run_id)
@@ -198,7 +186,7 @@ def test_a_finished_state_machine_run_waits_on_nothing(
 
 
 def test_the_stuck_alert_of_a_state_machine_run_names_its_state(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock, database: Database
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock, database: Database
 ) -> None:
     run_id = _start(service, catalogue)
     service.drain(run_id=run_id)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from run_support import StillClock
 from sqlalchemy import select
 
 from socflow.actions.builtin_test import SPECS
@@ -23,19 +24,6 @@ from socflow.worker.runs import RunService
 from socflow.worker.timekeeper import ACTOR, Timekeeper
 
 
-class Clock:
-    """A clock that stands still until a test moves it."""
-
-    def __init__(self) -> None:
-        self.at = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> None:
-        self.at += timedelta(seconds=seconds)
-
-
 def _registry() -> Registry[ActionSpec]:
     registry: Registry[ActionSpec] = Registry("action")
     for spec in SPECS:
@@ -44,8 +32,8 @@ def _registry() -> Registry[ActionSpec]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> StillClock:
+    return StillClock()
 
 
 @pytest.fixture
@@ -54,7 +42,7 @@ def catalogue(database: Database) -> PlaybookCatalogue:
 
 
 @pytest.fixture
-def service(database: Database, catalogue: PlaybookCatalogue, clock: Clock) -> RunService:
+def service(database: Database, catalogue: PlaybookCatalogue, clock: StillClock) -> RunService:
     return RunService(database, catalogue, _registry(), clock=clock, owner="worker-1")
 
 
@@ -81,7 +69,7 @@ steps:
 
 
 def test_wait_event_times_out_onto_its_timeout_path(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock
 ) -> None:
     run_id = _start(service, catalogue, WAIT_EVENT)
     [wait] = service.attempts(run_id)
@@ -105,7 +93,7 @@ def test_wait_event_times_out_onto_its_timeout_path(
 
 
 def test_due_time_passed_while_no_worker_ran_fires_on_the_next_pass(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock, database: Database
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock, database: Database
 ) -> None:
     text = WAIT_EVENT.replace(", on_timeout: chase", "").split("  - {id: chase")[0]
     run_id = _start(service, catalogue, text)
@@ -121,7 +109,7 @@ def test_due_time_passed_while_no_worker_ran_fires_on_the_next_pass(
 
 
 def test_wait_event_retry_waits_again_with_a_new_due_time(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock
 ) -> None:
     text = WAIT_EVENT.replace("timeout: 1h,", "timeout: 1h, retry: {count: 1},")
     run_id = _start(service, catalogue, text)
@@ -149,7 +137,7 @@ steps:
 
 
 def test_approval_expires_onto_on_expired_and_refuses_a_late_decision(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock
 ) -> None:
     run_id = _start(service, catalogue, APPROVAL.replace("ON_EXPIRED", "on_expired: expired,"))
     clock.advance(1800)
@@ -167,7 +155,7 @@ def test_approval_expires_onto_on_expired_and_refuses_a_late_decision(
 
 
 def test_approval_without_on_expired_fails_the_run(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock
 ) -> None:
     text = APPROVAL.replace("ON_EXPIRED", "").replace("  - {id: expired, type: end, outcome: expired}\n", "")
     run_id = _start(service, catalogue, text)
@@ -189,7 +177,7 @@ steps:
 
 
 def test_human_task_past_due_is_overdue_and_keeps_waiting_on_its_person(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock
 ) -> None:
     started = clock.at
     run_id = _start(service, catalogue, TASK.replace("TIMEOUT", ""))
@@ -216,7 +204,7 @@ def test_human_task_past_due_is_overdue_and_keeps_waiting_on_its_person(
 
 
 def test_human_task_with_timeout_is_overdue_first_then_times_out(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock
 ) -> None:
     run_id = _start(service, catalogue, TASK.replace("TIMEOUT", "timeout: 8h,"))
     keeper = Timekeeper(service)
@@ -239,7 +227,7 @@ def test_human_task_with_timeout_is_overdue_first_then_times_out(
 
 
 def test_paused_runs_keep_their_due_times_until_resumed(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock
 ) -> None:
     run_id = _start(service, catalogue, WAIT_EVENT)
     service.pause("alice", run_id)
@@ -257,7 +245,7 @@ def _alerts(database: Database) -> list[AlertRow]:
 
 
 def test_a_run_open_past_the_default_limit_raises_one_alert(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock, database: Database
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock, database: Database
 ) -> None:
     run_id = _start(service, catalogue, TASK.replace("due: 4h, TIMEOUT", ""))
     keeper = Timekeeper(service, stuck_after=6 * 3600, stuck_scan_seconds=0)
@@ -283,7 +271,7 @@ def test_a_run_open_past_the_default_limit_raises_one_alert(
 
 
 def test_stuck_scan_runs_at_most_once_per_interval(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock, database: Database
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock, database: Database
 ) -> None:
     _start(service, catalogue, TASK.replace("due: 4h, TIMEOUT", ""))
     keeper = Timekeeper(service, stuck_after=60, stuck_scan_seconds=300)
@@ -296,7 +284,7 @@ def test_stuck_scan_runs_at_most_once_per_interval(
 
 
 def test_a_run_past_max_duration_raises_its_alert_and_fails(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock, database: Database
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock, database: Database
 ) -> None:
     text = TASK.replace("due: 4h, TIMEOUT", "").replace(
         "kind: sequential\n", "kind: sequential\nlimits: {max_duration: 1h}\n"
@@ -320,7 +308,7 @@ def test_a_run_past_max_duration_raises_its_alert_and_fails(
 
 
 def test_a_due_step_of_a_run_past_its_deadline_fails_the_run_with_the_alert(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock, database: Database
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock, database: Database
 ) -> None:
     text = WAIT_EVENT.replace("kind: sequential\n", "kind: sequential\nlimits: {max_duration: 30m}\n")
     run_id = _start(service, catalogue, text)
@@ -336,7 +324,7 @@ def test_a_due_step_of_a_run_past_its_deadline_fails_the_run_with_the_alert(
 
 
 def test_finished_runs_are_never_flagged(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock, database: Database
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock, database: Database
 ) -> None:
     run_id = _start(service, catalogue, WAIT_EVENT)
     service.signal("mailer", run_id, Event("mail.reply"))
@@ -350,7 +338,7 @@ def test_finished_runs_are_never_flagged(
 
 
 def test_a_run_that_cannot_be_applied_is_retried_later_and_never_blocks_the_others(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     broken = _start(service, catalogue, WAIT_EVENT)
     healthy = service.start("alice", "wait_reply")
@@ -378,7 +366,7 @@ def test_a_run_that_cannot_be_applied_is_retried_later_and_never_blocks_the_othe
 
 
 def test_a_decision_after_expiry_is_refused_before_the_timekeeper_ran(
-    service: RunService, catalogue: PlaybookCatalogue, clock: Clock
+    service: RunService, catalogue: PlaybookCatalogue, clock: StillClock
 ) -> None:
     run_id = _start(service, catalogue, APPROVAL.replace("ON_EXPIRED", "on_expired: expired,"))
     clock.advance(1800)
