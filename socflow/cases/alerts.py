@@ -14,7 +14,6 @@ from socflow.cases.observables import ObservableInput, parse_observables, sight
 from socflow.cases.uow import (
     UnitOfWork,
     check_version,
-    clean_tags,
     diff,
     fetch,
     now,
@@ -26,6 +25,7 @@ from socflow.errors import DuplicateKey, Issue, ValidationFailed
 from socflow.model.ids import new_id
 from socflow.model.lifecycle import AlertStatus, check_alert_transition
 from socflow.model.severity import PAP, TLP, Severity
+from socflow.model.tags import clean_tags
 from socflow.storage.db import Database
 from socflow.storage.pagination import Page, paginate
 from socflow.storage.tables import AlertObservableRow, AlertRow, AlertTagRow

@@ -13,7 +13,6 @@ from socflow.cases.observables import ObservableInput, case_counts, parse_observ
 from socflow.cases.uow import (
     UnitOfWork,
     check_version,
-    clean_tags,
     diff,
     fetch,
     now,
@@ -25,6 +24,7 @@ from socflow.errors import Issue, ValidationFailed
 from socflow.model.ids import new_id
 from socflow.model.lifecycle import INCIDENT_STATUSES, CaseStatus, Resolution, check_case_transition
 from socflow.model.severity import PAP, TLP, Severity
+from socflow.model.tags import clean_tags
 from socflow.storage import audit
 from socflow.storage.db import Database
 from socflow.storage.pagination import Page, paginate

@@ -138,18 +138,3 @@ def check_version(row: Any, expected: int | None, kind: str) -> None:
             f"{kind} {row.id!r} is at version {row.version}, not {expected}: it was changed meanwhile",
             details={"current_version": row.version, "expected_version": expected},
         )
-
-
-def clean_tags(tags: list[str] | None, path: str = "tags") -> list[str]:
-    """Tags trimmed, lower-cased, de-duplicated in order; empty or over-long tags are refused."""
-    result: list[str] = []
-    for index, tag in enumerate(tags or []):
-        value = tag.strip().lower()
-        if not value or len(value) > 100:
-            raise ValidationFailed(
-                f"{path}[{index}] must be 1 to 100 characters",
-                issues=[Issue(f"{path}[{index}]", "1 to 100 characters")],
-            )
-        if value not in result:
-            result.append(value)
-    return result

@@ -8,23 +8,22 @@ from typing import Any, Final
 
 from socflow.errors import Issue, SocflowError, ValidationFailed
 from socflow.model.lifecycle import CaseStatus, Resolution, check_case_transition
-from socflow.model.observable import ObservableType, canonical_value
 from socflow.model.severity import TLP, Severity
 from socflow.playbooks.case_operation_args import (
     INVALID,
-    bad_argument,
     choice_argument,
     given_arguments,
+    observable_arguments,
+    tag_arguments,
     text_argument,
     transition_arguments,
 )
 from socflow.playbooks.spec import CaseOperation
 from socflow.playbooks.work import ResultStatus
 
-# These mirror socflow.cases (a layer above playbooks, so not
-# importable here); tests/unit/playbooks/test_rehearse_case.py checks that they still agree.
+# These mirror socflow.cases (a layer above playbooks, so not importable here);
+# tests/unit/playbooks/test_rehearse_case.py checks that they still agree.
 MAX_COMMENT: Final = 100_000
-MAX_TAG: Final = 100
 NEW_OBSERVABLE_TLP: Final = TLP.AMBER
 
 Outcome = tuple[ResultStatus, dict[str, Any], str | None, str | None]
@@ -64,27 +63,10 @@ def _is_observable(item: Any) -> bool:
     return isinstance(item, dict) and isinstance(item.get("type"), str) and isinstance(item.get("value"), str)
 
 
-def _clean_tags(tags: list[str]) -> list[str]:
-    """Trimmed, lower-cased, de-duplicated in order; empty or over-long tags refused (as in socflow.cases)."""
-    cleaned: list[str] = []
-    for index, tag in enumerate(tags):
-        value = tag.strip().lower()
-        if not value or len(value) > MAX_TAG:
-            path = f"add_tags[{index}]"
-            problem = f"1 to {MAX_TAG} characters"
-            raise ValidationFailed(f"{path} must be {problem}", issues=[Issue(path, problem)])
-        if value not in cleaned:
-            cleaned.append(value)
-    return cleaned
-
-
 def _add_tag(case: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
-    raw = given_arguments("add_tag", args, {"tag"}).get("tag")
-    tags = [raw] if isinstance(raw, str) else raw
-    if not isinstance(tags, list) or not tags or not all(isinstance(tag, str) for tag in tags):
-        raise bad_argument("add_tag", "tag", "must be a tag or a non-empty list of tags")
+    tags = tag_arguments(args)
     before = set(case["tags"])
-    case["tags"] = sorted(before | set(_clean_tags(tags)))
+    case["tags"] = sorted(before | set(tags))
     return {"tags": list(case["tags"]), "added": [tag for tag in case["tags"] if tag not in before]}
 
 
@@ -112,18 +94,7 @@ def _transition(case: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]
 
 
 def _add_observable(case: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
-    given = given_arguments("add_observable", args, {"kind", "value", "tlp", "ioc"})
-    kind = choice_argument("add_observable", ObservableType, given.get("kind"), "kind")
-    value = text_argument("add_observable", given, "value", required=True)
-    ioc = given.get("ioc", False)
-    if not isinstance(ioc, bool):
-        raise bad_argument("add_observable", "ioc", "must be true or false")
-    tlp = None if given.get("tlp") is None else choice_argument("add_observable", TLP, given["tlp"], "tlp")
-    try:
-        value = canonical_value(kind, value, path="observables[0].value")
-    except ValidationFailed as exc:
-        problem = "; ".join(issue.message for issue in exc.issues)
-        raise bad_argument("add_observable", "value", f"is not a valid {kind.value}: {problem}") from None
+    kind, value, ioc, tlp = observable_arguments(args)
     observables: list[dict[str, Any]] = case["observables"]
     index = next(
         (i for i, o in enumerate(observables) if (o["type"], o["value"]) == (kind.value, value)), None

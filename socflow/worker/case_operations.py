@@ -18,16 +18,16 @@ from sqlalchemy.orm import Session
 
 from socflow.cases.case_service import CaseService
 from socflow.cases.notes import MAX_COMMENT, NoteService
-from socflow.cases.observables import ObservableInput, ObservableService, parse_observables
+from socflow.cases.observables import ObservableInput, ObservableService
 from socflow.cases.uow import now
 from socflow.errors import SocflowError, ValidationFailed
-from socflow.model.observable import ObservableType
-from socflow.model.severity import TLP, Severity
+from socflow.model.severity import Severity
 from socflow.playbooks.case_operation_args import (
     INVALID,
-    bad_argument,
     choice_argument,
     given_arguments,
+    observable_arguments,
+    tag_arguments,
     text_argument,
     transition_arguments,
 )
@@ -58,11 +58,7 @@ class Target:
 
 
 def _add_tag(target: Target, args: dict[str, Any]) -> dict[str, Any]:
-    given = given_arguments("add_tag", args, {"tag"})
-    raw = given.get("tag")
-    tags = [raw] if isinstance(raw, str) else raw
-    if not isinstance(tags, list) or not tags or not all(isinstance(tag, str) for tag in tags):
-        raise bad_argument("add_tag", "tag", "must be a tag or a non-empty list of tags")
+    tags = tag_arguments(args)
     before = {tag.tag for tag in target.cases.get(target.case_id).tag_rows}
     row = target.cases.update(target.actor, target.case_id, changes={}, add_tags=tags)
     after = sorted(tag.tag for tag in row.tag_rows)
@@ -88,17 +84,8 @@ def _transition(target: Target, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _add_observable(target: Target, args: dict[str, Any]) -> dict[str, Any]:
-    given = given_arguments("add_observable", args, {"kind", "value", "tlp", "ioc"})
-    kind = choice_argument("add_observable", ObservableType, given.get("kind"), "kind")
-    value = text_argument("add_observable", given, "value", required=True)
-    ioc = given.get("ioc", False)
-    if not isinstance(ioc, bool):
-        raise bad_argument("add_observable", "ioc", "must be true or false")
-    tlp = None if given.get("tlp") is None else choice_argument("add_observable", TLP, given["tlp"], "tlp")
-    try:
-        (item,) = parse_observables([ObservableInput(kind, value, ioc)])
-    except ValidationFailed as exc:
-        raise bad_argument("add_observable", "value", f"is not a valid {kind.value}: {exc.message}") from None
+    kind, value, ioc, tlp = observable_arguments(args)
+    item = ObservableInput(kind, value, ioc)
     row = target.cases.add_observables(target.actor, target.case_id, [item])
     (link,) = [
         link

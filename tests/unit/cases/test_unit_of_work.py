@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from socflow.cases.case_service import CaseInput
 from socflow.cases.tracker import Tracker
-from socflow.cases.uow import clean_tags, diff, plain, unit_of_work
+from socflow.cases.uow import diff, plain, unit_of_work
 from socflow.errors import InvalidTransition, NotFound, ValidationFailed
 from socflow.model.lifecycle import CaseStatus
+from socflow.model.tags import clean_tags
 from socflow.storage import audit
 from socflow.storage.tables import CaseRow
 

@@ -11,10 +11,10 @@ from run_support import Calls, Clock, publish
 from socflow.cases.case_service import CaseInput
 from socflow.cases.notes import MAX_COMMENT
 from socflow.cases.tracker import Tracker
-from socflow.cases.uow import clean_tags
 from socflow.errors import ValidationFailed
 from socflow.model.lifecycle import CASE_TRANSITIONS, CaseStatus, Resolution
 from socflow.model.severity import Severity
+from socflow.model.tags import clean_tags
 from socflow.playbooks import rehearse_case
 from socflow.playbooks.rehearse import CaseFile, RehearsalCase, _Run, load_cases, rehearse
 from socflow.playbooks.rehearse_case import SimulatedCase, case_mismatches
