@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from socflow.errors import NotFound
 from socflow.playbooks.graph import EdgeKind, Graph, NodeType, WorkKind
+from socflow.playbooks.work import FINISHED
 from socflow.storage.tables_runs import RunJournalRow, RunRow, StepAttemptRow
 from socflow.worker.run_cache import graph_for
 
 if TYPE_CHECKING:
     from socflow.worker.runs import RunService
-
-# A run in one of these may rest in a state; a finished run waits on nothing.
-_OPEN_RUNS: Final = frozenset({"running", "waiting", "paused"})
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -99,7 +97,7 @@ def _state_wait(
     with neither, when the stuck-run alert is raised (`stuck_alert_at`, if known).
     """
     current = state.get("current")
-    if state.get("status") not in _OPEN_RUNS or current is None or state.get("exit_to") is not None:
+    if state.get("status") in FINISHED or current is None or state.get("exit_to") is not None:
         return None
     node = graph.nodes.get(current)
     if node is None or node.type is not NodeType.STATE or node.spec.final:
@@ -255,7 +253,7 @@ def stored_run_detail(
     row = service.get(run_id)
     attempts, journal = service.attempts(run_id), service.journal(run_id)
     graph = None
-    if row.status in _OPEN_RUNS and row.state.get("current") is not None:
+    if row.status not in FINISHED and row.state.get("current") is not None:
         with service.database.session(write=False) as session:
             try:
                 graph = graph_for(session, row.version_id)
