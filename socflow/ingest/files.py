@@ -267,9 +267,7 @@ def _records(batch: list[Entry]) -> list[RawRecord]:
 
 
 def _split(batch: list[Entry]) -> tuple[list[RawRecord], list[DeadLetter]]:
-    records = [entry.item for entry in batch if isinstance(entry.item, RawRecord)]
-    letters = [entry.item for entry in batch if isinstance(entry.item, DeadLetter)]
-    return records, letters
+    return _records(batch), [entry.item for entry in batch if isinstance(entry.item, DeadLetter)]
 
 
 @contextlib.contextmanager

@@ -26,13 +26,30 @@ def put(doc: ECSDocument, path: str, value: Any) -> None:
         if len(_SPLIT_PATHS) < _SPLIT_PATHS_MAX:
             _SPLIT_PATHS[path] = split
     parents, leaf = split
+    _walk(doc, parents)[leaf] = value
+
+
+def _walk(doc: ECSDocument, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The object under `keys`, created (or a non-object replaced) on the way."""
     node = doc
-    for key in parents:
+    for key in keys:
         child = node.get(key)
         if not isinstance(child, dict):
             child = node[key] = {}
         node = child
-    node[leaf] = value
+    return node
+
+
+def node_at(doc: ECSDocument, prefix: str) -> dict[str, Any]:
+    """The object at dotted `prefix`, created (or a non-object replaced) on the way as `put` does.
+
+    For a parser that writes several fields under one prefix: one walk instead of one per `put`."""
+    split = _SPLIT_PATHS.get(prefix + ".")
+    if split is None:
+        split = (tuple(prefix.split(".")), "")
+        if len(_SPLIT_PATHS) < _SPLIT_PATHS_MAX:
+            _SPLIT_PATHS[prefix + "."] = split
+    return _walk(doc, split[0])
 
 
 def get(doc: ECSDocument, path: str) -> Any:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
-from socflow.normalize.ecs import ECSDocument, add_related, put, put_ip, put_port, put_user
+from socflow.normalize.ecs import ECSDocument, add_related, node_at, put, put_ip, put_port, put_user
 from socflow.normalize.windows_event import integer
 
 # Values Windows writes for "nothing here".
@@ -122,23 +122,6 @@ def put_account(doc: ECSDocument, prefix: str, fields: Fields, role: str) -> Non
         domain = fields.get(f"{role}DomainName")
         put(doc, f"{prefix}.domain", domain.lower() if domain else None)  # canonical.user's form
     put(doc, f"{prefix}.id", fields.get(f"{role}UserSid") or fields.get(f"{role}Sid"))
-
-
-def node_at(doc: ECSDocument, prefix: str) -> dict[str, Any]:
-    """The object at dotted `prefix`, created (or a non-object replaced) on the way as `put` does."""
-    keys = _PREFIX_KEYS.get(prefix)
-    if keys is None:
-        keys = _PREFIX_KEYS[prefix] = tuple(prefix.split("."))  # the fixed prefixes of this package
-    node = doc
-    for key in keys:
-        child = node.get(key)
-        if not isinstance(child, dict):
-            child = node[key] = {}
-        node = child
-    return node
-
-
-_PREFIX_KEYS: dict[str, tuple[str, ...]] = {}
 
 
 def put_image(doc: ECSDocument, prefix: str, path: str | None) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Final
 
-from socflow.normalize.ecs import ECSDocument, add_related, put, put_ip, put_port, put_user
+from socflow.normalize.ecs import ECSDocument, add_related, node_at, put, put_ip, put_port, put_user
 from socflow.normalize.windows_fields import (
     Fields,
     Fill,
     Meaning,
     basename,
-    node_at,
     put_hashes,
     put_image,
     put_in,
