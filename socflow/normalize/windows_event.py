@@ -160,15 +160,6 @@ def _user_data(node: Any) -> tuple[str | None, dict[str, str]]:
     return None, {}
 
 
-def _attribute(node: Any, name: str) -> Any:
-    """`node["#attributes"][name]` from the evtx package's JSON; None when any step is missing."""
-    if type(node) is dict:
-        found = node.get("#attributes")
-        if type(found) is dict:
-            return found.get(name)
-    return _attributes(node).get(name)
-
-
 # Provider GUID as written -> `guid` of it: a log repeats a few providers.
 _GUIDS: dict[str, str | None] = {}
 _GUIDS_MAX: Final = 4096
@@ -241,7 +232,7 @@ def from_evtx(record: Mapping[str, Any]) -> WinEvent | None:
         _evtx_text(get("Channel")),  # channel
         _evtx_text(get("Computer")),  # computer
         _evtx_integer(get("EventRecordID")),  # record_id
-        _evtx_text(_attribute(get("TimeCreated"), "SystemTime")),  # time
+        _evtx_text(_attributes_of(get("TimeCreated")).get("SystemTime")),  # time
         _evtx_integer(get("Level")),  # level
         None,  # level_name
         _evtx_text(get("Task")),  # task
@@ -250,7 +241,7 @@ def from_evtx(record: Mapping[str, Any]) -> WinEvent | None:
         _evtx_integer(get("Version")),  # version
         _evtx_integer(execution.get("ProcessID")),  # process_id
         _evtx_integer(execution.get("ThreadID")),  # thread_id
-        _evtx_text(_attribute(get("Security"), "UserID")),  # user_sid
+        _evtx_text(_attributes_of(get("Security")).get("UserID")),  # user_sid
         None,  # message
         _data_fields(event.get("EventData")),  # event_data
         user_data_name,
