@@ -255,57 +255,16 @@ def _bsd_moment(groups: tuple[str | None, ...], assumed_zone: tzinfo, received_d
         raise ValueError(f"unknown month {month_text!r}")
     day = int(day_text or 0)
     year_written = year_text or year2_text
-    if year_written:
-        year = int(year_written)
-    else:
-        year = year_for(month, day, datetime(received_date.year, received_date.month, received_date.day))
-    fraction = (fraction_text or "")[:6].ljust(6, "0")
-    moment = datetime(year, month, day, int(hour or 0), int(minute or 0), int(second or 0), int(fraction))
+    year = int(year_written) if year_written else _year_of(month, day, received_date)
+    fraction = int(fraction_text[:6].ljust(6, "0")) if fraction_text else 0
     if zone_text:
         written = _written_zone(zone_text)
         if written is not None:
             assumed_zone = written
-    return to_utc(moment, assumed_zone)
-
-
-def plain_bsd_moment(
-    month_text: str,
-    day_text: str,
-    hour: str,
-    minute: str,
-    second: str,
-    received: datetime,
-    assumed_zone: tzinfo,
-) -> datetime:
-    """`bsd_moment` of a bare 'Mmm dd hh:mm:ss' stamp (no year, fraction or zone): the same moment.
-
-    The stamp every RFC 3164 sender writes. Memoised like `bsd_moment`, and a new stamp (the
-    usual case for a stream's first message of each second) costs a third as much."""
-    if assumed_zone is UTC and received.tzinfo is UTC:
-        received_date = received.date()
-    else:
-        received_date = to_utc(received).astimezone(assumed_zone).date()
-    return _plain_bsd_moment(month_text, day_text, hour, minute, second, assumed_zone, received_date)
-
-
-@lru_cache(maxsize=_CACHE_SIZE)
-def _plain_bsd_moment(
-    month_text: str,
-    day_text: str,
-    hour: str,
-    minute: str,
-    second: str,
-    assumed_zone: tzinfo,
-    received_date: date,
-) -> datetime:
-    month = _MONTHS.get(month_text.lower())
-    if month is None:
-        raise ValueError(f"unknown month {month_text!r}")
-    day = int(day_text)
-    year = _year_of(month, day, received_date)
-    if assumed_zone is UTC:  # what `to_utc` gives a naive UTC moment, built at once
-        return datetime(year, month, day, int(hour), int(minute), int(second), tzinfo=UTC)
-    return to_utc(datetime(year, month, day, int(hour), int(minute), int(second)), assumed_zone)
+    clock = (int(hour or 0), int(minute or 0), int(second or 0), fraction)
+    if assumed_zone is UTC:  # what `to_utc` makes of a naive moment read in UTC, built at once
+        return datetime(year, month, day, *clock, tzinfo=UTC)
+    return to_utc(datetime(year, month, day, *clock), assumed_zone)
 
 
 @lru_cache(maxsize=256)  # a stream's stamps fall on a handful of days, received on one or two

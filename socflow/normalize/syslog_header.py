@@ -197,7 +197,8 @@ def _common_3164(text: str, received: datetime, zone: tzinfo) -> SyslogHeader | 
     if priority > MAX_PRIORITY:
         return None
     try:
-        timestamp = canonical.plain_bsd_moment(month, day, hour, minute, second, received, zone)
+        groups = (month, day, None, None, hour, minute, second, None, None)
+        timestamp = canonical.bsd_moment(groups, received, zone)
     except ValueError:
         return None
     # Positional: building a NamedTuple by keyword costs several times more.
