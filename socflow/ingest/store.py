@@ -96,11 +96,8 @@ def is_parse_failure(doc: ECSDocument) -> bool:
 
 
 def event_row(record: RawRecord, doc: ECSDocument, ingested_at: datetime) -> dict[str, Any]:
-    """The insert parameters for one event; the document is serialized exactly once.
-
-    Each leaf is read inline when it is text (nearly always) and through `_cut` otherwise."""
-    message = doc.get("message")
-    message = message[:MESSAGE_CHARS] if message.__class__ is str else _cut(message, MESSAGE_CHARS)
+    """The insert parameters for one event; the document is serialized exactly once."""
+    message = _cut(doc.get("message"), MESSAGE_CHARS)
     source, destination = doc.get("source"), doc.get("destination")
     source_ip = None if source is None else _leaf(source, "ip", 45)
     destination_ip = None if destination is None else _leaf(destination, "ip", 45)
@@ -108,12 +105,8 @@ def event_row(record: RawRecord, doc: ECSDocument, ingested_at: datetime) -> dic
     stamp = doc.get("@timestamp")
     event = doc.get("event")
     if isinstance(event, dict):
-        dataset, action = event.get("dataset"), event.get("action")
-        outcome, code = event.get("outcome"), event.get("code")
-        dataset = dataset[:100] if dataset.__class__ is str else _cut(dataset, 100)
-        action = action[:255] if action.__class__ is str else _cut(action, 255)
-        outcome = outcome[:16] if outcome.__class__ is str else _cut(outcome, 16)
-        code = code[:64] if code.__class__ is str else _cut(code, 64)
+        dataset, action = _cut(event.get("dataset"), 100), _cut(event.get("action"), 255)
+        outcome, code = _cut(event.get("outcome"), 16), _cut(event.get("code"), 64)
     else:
         dataset = action = outcome = code = None
     return {
