@@ -40,6 +40,16 @@ def _walk(doc: ECSDocument, keys: tuple[str, ...]) -> dict[str, Any]:
     return node
 
 
+def put_in(doc: ECSDocument, parent: str, leaf: str, value: object) -> None:
+    """`put(doc, "parent.leaf", value)` for a two-level path, without splitting it (the hot path)."""
+    if value is None or value == "":
+        return
+    node = doc.get(parent)
+    if not isinstance(node, dict):
+        node = doc[parent] = {}
+    node[leaf] = value
+
+
 def node_at(doc: ECSDocument, prefix: str) -> dict[str, Any]:
     """The object at dotted `prefix`, created (or a non-object replaced) on the way as `put` does.
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from socflow.normalize.ecs import ECSDocument, add_related, node_at, put, put_ip, put_port, put_user
+from socflow.normalize.ecs import ECSDocument, add_related, node_at, put, put_in, put_ip, put_port, put_user
 from socflow.normalize.windows_event import integer
 
 # Values Windows writes for "nothing here".
@@ -98,16 +98,6 @@ class Meaning:
     kind: tuple[str, ...]
     outcome: str | None
     fill: Fill
-
-
-def put_in(doc: ECSDocument, parent: str, leaf: str, value: object) -> None:
-    """`put(doc, "parent.leaf", value)` for a two-level path, without splitting it (the hot path)."""
-    if value is None or value == "":
-        return
-    node = doc.get(parent)
-    if not isinstance(node, dict):
-        node = doc[parent] = {}
-    node[leaf] = value
 
 
 def basename(path: str) -> str:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from socflow.normalize.ecs import ECSDocument, add_related, put, put_user
+from socflow.normalize.ecs import ECSDocument, add_related, put, put_in, put_user
 from socflow.normalize.windows_fields import (
     Fields,
     Fill,
     Meaning,
     put_account,
     put_image,
-    put_in,
     put_kerberos_status,
     put_logon_failure,
     put_logon_type,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from socflow.normalize.ecs import ECSDocument, add_related, node_at, put, put_ip, put_port, put_user
+from socflow.normalize.ecs import ECSDocument, add_related, node_at, put, put_in, put_ip, put_port, put_user
 from socflow.normalize.windows_fields import (
     Fields,
     Fill,
@@ -12,7 +12,6 @@ from socflow.normalize.windows_fields import (
     basename,
     put_hashes,
     put_image,
-    put_in,
 )
 
 SYSMON_PROVIDER: Final = "Microsoft-Windows-Sysmon"
