@@ -21,10 +21,11 @@ _TRANSPORT_TEXT: Final = {transport: transport.value for transport in Transport}
 
 # The fallback encoder, for what orjson refuses (lone surrogates, integers beyond 64 bits, odd keys).
 _JSON_ENCODE: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
-# Datetimes and dataclasses go through `default=str` as they did with json; non-text keys become text.
-_ORJSON_OPTIONS: Final = (
-    orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-)
+# Datetimes and dataclasses go through `default=str` as they did with json.
+_ORJSON_OPTIONS: Final = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+# Non-text keys become text, as json writes them; orjson's option for that costs a third more on
+# every document, so it is asked for only when a document has such a key (from a user mapping).
+_ORJSON_ANY_KEYS: Final = _ORJSON_OPTIONS | orjson.OPT_NON_STR_KEYS
 
 
 def encode_document(doc: ECSDocument) -> str:
@@ -33,10 +34,16 @@ def encode_document(doc: ECSDocument) -> str:
     orjson does it several times faster. It differs in two corners only: NaN and infinities
     become null (valid JSON) instead of the NaN that json writes, and a small float's exponent has
     no leading zero (1e-7; json: 1e-07), the same number."""
+    encoded = _orjson_text(doc, _ORJSON_OPTIONS) or _orjson_text(doc, _ORJSON_ANY_KEYS)
+    return encoded if encoded is not None else _JSON_ENCODE(doc)
+
+
+def _orjson_text(doc: ECSDocument, options: int) -> str | None:
+    """The document as orjson writes it with `options`; None where orjson refuses it."""
     try:
-        return orjson.dumps(doc, default=str, option=_ORJSON_OPTIONS).decode()
+        return orjson.dumps(doc, default=str, option=options).decode()
     except (orjson.JSONEncodeError, TypeError):
-        return _JSON_ENCODE(doc)
+        return None
 
 
 def iso(moment: datetime) -> str:
