@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from socflow.ingest.dead_letters import raw_text
+from socflow.storage.events import shown_message
 from socflow.storage.tables_events import DeadLetterRow, EventRow
 
 
@@ -32,6 +33,7 @@ class EventOut(BaseModel):
 
     @classmethod
     def from_row(cls, row: EventRow) -> EventOut:
+        document = json.loads(row.document)
         return cls(
             id=row.id,
             timestamp=row.timestamp,
@@ -44,9 +46,9 @@ class EventOut(BaseModel):
             action=row.event_action,
             outcome=row.event_outcome,
             code=row.event_code,
-            message=row.message,
+            message=shown_message(row, document),
             origin=row.origin,
-            document=json.loads(row.document),
+            document=document,
         )
 
 

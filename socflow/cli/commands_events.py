@@ -16,7 +16,7 @@ from socflow.cli.context import Cursor, Json, Limit, state
 from socflow.cli.output import cell, console
 from socflow.cli.shapes import page_dict, print_json
 from socflow.errors import Issue, ValidationFailed
-from socflow.storage.events import EventQuery, EventStore, FieldFilter
+from socflow.storage.events import EventQuery, EventStore, FieldFilter, shown_message
 from socflow.storage.tables_events import EventRow
 
 app = typer.Typer(name="events", help="Stored events: search them, prune old ones.")
@@ -52,6 +52,7 @@ def parse_time(text: str | None, option: str) -> datetime | None:
 
 
 def event_dict(row: EventRow) -> dict[str, Any]:
+    document = json.loads(row.document)
     return {
         "id": row.id,
         "timestamp": row.timestamp.isoformat(),
@@ -62,9 +63,9 @@ def event_dict(row: EventRow) -> dict[str, Any]:
         "user": row.user_name,
         "action": row.event_action,
         "outcome": row.event_outcome,
-        "message": row.message,
+        "message": shown_message(row, document),
         "origin": row.origin,
-        "document": json.loads(row.document),
+        "document": document,
     }
 
 
@@ -112,7 +113,7 @@ def search(
             cell(row.user_name),
             cell(row.event_action),
             cell(row.event_outcome),
-            cell(row.message),
+            cell(shown_message(row)),
         )
     out = console()
     out.print(table)

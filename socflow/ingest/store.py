@@ -104,7 +104,6 @@ def is_parse_failure(doc: ECSDocument) -> bool:
 
 def event_row(record: RawRecord, doc: ECSDocument, ingested_at: datetime) -> dict[str, Any]:
     """The insert parameters for one event; the document is serialized exactly once."""
-    message = _cut(doc.get("message"), MESSAGE_CHARS)
     source, destination = doc.get("source"), doc.get("destination")
     source_ip = None if source is None else _leaf(source, "ip", 45)
     destination_ip = None if destination is None else _leaf(destination, "ip", 45)
@@ -129,7 +128,10 @@ def event_row(record: RawRecord, doc: ECSDocument, ingested_at: datetime) -> dic
         "event_action": action,
         "event_outcome": outcome,
         "event_code": code,
-        "message": message or record.text[:MESSAGE_CHARS],
+        # Only the document's own message: the original text is in the document already, and a
+        # second copy here made a Windows event's row spill onto an overflow page (reads fall back
+        # to the original: storage.events.shown_message).
+        "message": _cut(doc.get("message"), MESSAGE_CHARS),
         "document": encode_document(doc),
         "origin": record.origin[:1024],
     }

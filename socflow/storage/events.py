@@ -39,7 +39,7 @@ from socflow.errors import DuplicateKey, Issue, StorageError, ValidationFailed
 from socflow.storage.db import Database
 from socflow.storage.pagination import MAX_LIMIT
 from socflow.storage.tables import utcnow
-from socflow.storage.tables_events import DeadLetterRow, EventRow, IngestProgressRow
+from socflow.storage.tables_events import MESSAGE_CHARS, DeadLetterRow, EventRow, IngestProgressRow
 
 # ECS paths that have their own (mostly indexed) column; any other path is read from the JSON document.
 # The sparse columns' indexes are partial (`WHERE col IS NOT NULL`): an equality or range on the column
@@ -270,12 +270,7 @@ class EventStore:
         for item in query.fields:
             stmt = stmt.where(self._field_condition(item))
         if query.text:
-            stmt = stmt.where(
-                or_(
-                    EventRow.message.icontains(query.text, autoescape=True),
-                    EventRow.document.icontains(query.text, autoescape=True),
-                )
-            )
+            stmt = stmt.where(_text_condition(query.text))
         if query.cursor:
             moment, row_id = _decode_cursor(query.cursor)
             bound = tuple_(EventRow.timestamp, EventRow.id) < tuple_(
@@ -352,6 +347,35 @@ class EventStore:
                     ids = select(EventRow.id).order_by(EventRow.id.asc()).limit(excess)
                     removed += _deleted(session.execute(delete(EventRow).where(EventRow.id.in_(ids))))
         return removed
+
+
+def shown_message(row: EventRow, document: dict[str, Any] | None = None) -> str | None:
+    """What an event shows as its message: the document's message, else the start of its original text.
+
+    The message column holds only the document's own message; `document` is the row's, parsed."""
+    if row.message is not None:
+        return row.message
+    if document is None:
+        try:
+            document = json.loads(row.document)
+        except ValueError:
+            return None
+    event = document.get("event") if isinstance(document, dict) else None
+    original = event.get("original") if isinstance(event, dict) else None
+    return original[:MESSAGE_CHARS] if isinstance(original, str) else None
+
+
+def _text_condition(text: str) -> ColumnElement[bool]:
+    """Free text in the message or anywhere in the document, where text is JSON-escaped: a quote or
+    backslash in `text` is matched as the document writes it too (the original text lives there)."""
+    conditions = [
+        EventRow.message.icontains(text, autoescape=True),
+        EventRow.document.icontains(text, autoescape=True),
+    ]
+    escaped = json.dumps(text, ensure_ascii=False)[1:-1]
+    if escaped != text:
+        conditions.append(EventRow.document.icontains(escaped, autoescape=True))
+    return or_(*conditions)
 
 
 def _deleted(result: Any) -> int:

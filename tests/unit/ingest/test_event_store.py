@@ -11,7 +11,7 @@ from socflow.errors import ValidationFailed
 from socflow.ingest.pipeline import IngestPipeline
 from socflow.model.records import RawRecord, Transport
 from socflow.storage.db import Database
-from socflow.storage.events import EventQuery, EventStore, FieldFilter, ip_key_of
+from socflow.storage.events import EventQuery, EventStore, FieldFilter, ip_key_of, shown_message
 
 BASE = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -166,3 +166,32 @@ def test_ip_key_sorts_like_addresses() -> None:
     assert keys == sorted(keys)  # type: ignore[type-var]
     assert ip_key_of("not an ip") is None
     assert ip_key_of(None) is None
+
+
+def test_an_event_without_a_message_shows_its_original_and_is_found_by_quoted_text(
+    store: EventStore, pipeline: IngestPipeline
+) -> None:
+    text = json.dumps({"@timestamp": "2026-11-01T12:00:00Z", "note": 'C:\\Temp\\run.ps1 -Name "x y"'})
+
+    pipeline.process([_record(text)])
+
+    row = store.search(EventQuery()).items[0]
+    assert row.message is None  # the column holds the document's own message only
+    assert shown_message(row) == text
+    for fragment in ('-Name "x y"', "C:\\Temp\\run.ps1", "\\temp\\RUN"):
+        assert [found.id for found in store.search(EventQuery(text=fragment)).items] == [row.id], fragment
+    assert store.search(EventQuery(text='"x z"')).items == []
+
+
+def test_shown_message_prefers_the_message_and_tolerates_odd_documents(
+    store: EventStore, pipeline: IngestPipeline
+) -> None:
+    _fill(pipeline)
+    row = store.search(EventQuery()).items[0]
+
+    assert shown_message(row) == row.message == "event 4 from 10.1.2.3"
+    row.message = None
+    assert shown_message(row, {"event": {"original": "x" * 5000}}) == "x" * 1024
+    assert shown_message(row, {"event": "not an object"}) is None
+    row.document = "not json"
+    assert shown_message(row) is None
