@@ -14,13 +14,13 @@ from typing import IO, Final, NamedTuple, cast
 
 from socflow.errors import Issue, NotFound, ValidationFailed
 from socflow.ingest.dead_letters import DeadLetter
-from socflow.ingest.files_parallel import ImportWorkers, store_in_parallel
+from socflow.ingest.files_parallel import ImportWorkers, Row, store_in_parallel
 from socflow.ingest.framing import FrameError, decode_message
 from socflow.ingest.pipeline import IngestPipeline
 from socflow.model.records import RawRecord, Transport
 from socflow.normalize.registry import ParseError
 from socflow.normalize.zeek_tsv import ZeekTsvReader, looks_like_zeek_header
-from socflow.storage.events import EventStore, ProgressMark
+from socflow.storage.events import EventStore, EventValues, ProgressMark
 
 GZIP_MAGIC: Final = b"\x1f\x8b"
 EVTX_MAGIC: Final = b"ElfFile\x00"
@@ -121,7 +121,7 @@ class FileImporter:
         stored = dead = 0
         received_at = datetime.now(UTC)
 
-        def store_batch(batch: list[Entry], rows: list[dict[str, object]], failures: dict[str, int]) -> None:
+        def store_batch(batch: list[Entry], rows: list[Row] | EventValues, failures: dict[str, int]) -> None:
             """Commit one batch with the file's position after it; a short batch is the last one."""
             nonlocal stored, dead
             records, letters = _split(batch)

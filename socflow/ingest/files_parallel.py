@@ -22,7 +22,7 @@ from socflow.ingest.pipeline import IngestPipeline
 from socflow.logging import get_logger
 from socflow.model.records import RawRecord, Transport
 from socflow.storage.db import Database
-from socflow.storage.events import EventStore
+from socflow.storage.events import EventStore, EventValues
 
 # Below this size (about 17,000 records) a file is imported serially: the workers' start (about a
 # second of CPU for the fork server's imports) and their hand-over cost more than they save.
@@ -106,47 +106,16 @@ def _shared(record: RawRecord) -> tuple[datetime, Transport, str, str, str, str 
 class BuiltRows:
     """A worker's answer: the batch's event rows, and its parse failures per listener.
 
-    Rows with the same columns in the same order (what `event_row` builds) travel as value tuples
-    with their times as ISO text: half the cost of pickling dicts with datetimes, on both sides.
-    Any other rows travel as they are (`plain`)."""
+    Rows with every column (what `event_row` builds) travel as the values SQLite stores, times as
+    text (`EventValues`): a fraction of the cost of pickling dicts with datetimes, and the
+    importing process hands them to the driver as they are. Any other rows travel as dicts."""
 
-    columns: tuple[str, ...]
-    values: list[tuple[Any, ...]]
-    time_columns: tuple[int, ...]  # columns whose datetimes travel as ISO text
-    plain: list[Row]
+    rows: EventValues | list[Row]
     parse_failures: dict[str, int]
 
     @classmethod
     def pack(cls, rows: list[Row], parse_failures: dict[str, int]) -> BuiltRows:
-        if not rows:
-            return cls((), [], (), [], parse_failures)
-        columns = tuple(rows[0])
-        times = tuple(index for index, value in enumerate(rows[0].values()) if type(value) is datetime)
-        values = []
-        for row in rows:
-            if tuple(row) != columns:
-                return cls((), [], (), rows, parse_failures)
-            items = list(row.values())
-            for index in times:
-                moment = items[index]
-                if type(moment) is not datetime:
-                    return cls((), [], (), rows, parse_failures)
-                items[index] = moment.isoformat()
-            values.append(tuple(items))
-        return cls(columns, values, times, [], parse_failures)
-
-    def rows(self) -> list[Row]:
-        if not self.values:
-            return self.plain
-        columns, times, moment = self.columns, self.time_columns, datetime.fromisoformat
-        rows = []
-        for values in self.values:
-            row = dict(zip(columns, values, strict=True))
-            for index in times:
-                name = columns[index]
-                row[name] = moment(row[name])
-            rows.append(row)
-        return rows
+        return cls(EventValues.of(rows) or rows, parse_failures)
 
 
 _worker_pipeline: IngestPipeline | None = None
@@ -255,7 +224,7 @@ def store_in_parallel(
     batches: Iterable[Batch],
     records_of: Callable[[Batch], list[RawRecord]],
     build_here: Callable[[list[RawRecord]], list[Row]],
-    store: Callable[[Batch, list[Row], dict[str, int]], None],
+    store: Callable[[Batch, list[Row] | EventValues, dict[str, int]], None],
     workers: ImportWorkers,
 ) -> int:
     """Send each batch's records to a worker; store the batches in the order they were read.
@@ -273,7 +242,7 @@ def store_in_parallel(
     def store_oldest() -> None:
         batch, future = pending.popleft()
         built = BuiltRows.pack([], {}) if future is None else future.result()
-        store(batch, built.rows(), built.parse_failures)
+        store(batch, built.rows, built.parse_failures)
 
     with _closing(_Pool(workers)) as pool:
         read = iter(batches)

@@ -11,7 +11,14 @@ from socflow.ingest.dead_letters import DeadLetter
 from socflow.ingest.pipeline import IngestPipeline
 from socflow.model.records import RawRecord, Transport
 from socflow.storage.db import Database
-from socflow.storage.events import EventQuery, EventStore, FieldFilter
+from socflow.storage.events import (
+    EventQuery,
+    EventStore,
+    EventValues,
+    FieldFilter,
+    ProgressMark,
+    shown_message,
+)
 
 pytestmark = pytest.mark.integration
 BASE = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -63,3 +70,21 @@ def test_postgres_events_pages_and_prune(database: Database) -> None:
     assert [row.message for row in first.items + second.items] == ["Event 3", "Event 2", "Event 1", "Event 0"]
     assert removed == 2
     assert store.count() == 2
+
+
+def test_values_built_for_sqlite_are_stored_as_rows_on_postgres(database: Database) -> None:
+    """A parallel import's workers send SQLite values; PostgreSQL gets them back as rows."""
+    store = EventStore(database)
+    text = json.dumps(
+        {"@timestamp": "2026-11-01T12:30:00+01:00", "note": 'say "hi"', "user": {"name": "eve"}}
+    )
+    rows = IngestPipeline(store).rows([RawRecord(text, BASE, Transport.FILE, "/x.json", "file")])
+    values = EventValues.of(rows)
+    assert values is not None
+
+    store.insert_with_progress(values, ProgressMark("/x.json", 1, 1, 1, 1, 1, True))
+
+    row = store.search(EventQuery(text='"hi"')).items[0]
+    assert row.timestamp == datetime(2026, 11, 1, 11, 30, tzinfo=UTC)
+    assert (row.user_name, row.message) == ("eve", None)
+    assert shown_message(row) == text

@@ -29,7 +29,7 @@ from socflow.ingest.pipeline import IngestPipeline
 from socflow.model.asset import Criticality
 from socflow.model.records import RawRecord, Transport
 from socflow.storage.db import Database
-from socflow.storage.events import EventStore
+from socflow.storage.events import EventStore, EventValues
 from socflow.storage.migrate import upgrade
 
 REPO = Path(__file__).resolve().parents[3]
@@ -225,7 +225,10 @@ def test_batches_read_before_a_read_error_are_stored_in_order_then_it_is_raised(
     pipeline = IngestPipeline(EventStore(Database("sqlite://")))
     stored: list[list[str]] = []
 
-    def store(batch: list[RawRecord], rows: list[dict[str, Any]], failures: dict[str, int]) -> None:
+    def store(
+        batch: list[RawRecord], built: list[dict[str, Any]] | EventValues, failures: dict[str, int]
+    ) -> None:
+        rows = built.rows() if isinstance(built, EventValues) else built  # workers send values
         assert [row["origin"] for row in rows] == ["/x.log"] * len(batch)
         stored.append([json.loads(row["document"])["event"]["original"] for row in rows])
 

@@ -16,7 +16,7 @@ from socflow.ingest.service import GC_YOUNG_THRESHOLD, tune_garbage_collector
 from socflow.ingest.store import encode_document
 from socflow.model.records import RawRecord, Transport
 from socflow.storage.db import Database
-from socflow.storage.events import EventQuery, EventStore, sqlite_time
+from socflow.storage.events import EventQuery, EventStore, EventValues, ProgressMark, sqlite_time
 from socflow.storage.tables_events import EventRow
 
 NOW = datetime(2026, 11, 1, 8, 30, 15, 250_000, tzinfo=UTC)
@@ -188,3 +188,19 @@ def test_a_failing_batch_resumes_collection(database: Database) -> None:
 
 def _explode(record: RawRecord) -> dict[str, Any]:
     raise RuntimeError("boom")
+
+
+def test_event_values_store_what_the_rows_store_and_turn_back_into_the_rows(database: Database) -> None:
+    berlin = timezone(timedelta(hours=1))
+    rows = [_row(1), _row(2, timestamp=datetime(2026, 11, 1, 9, 0, tzinfo=berlin)), _row(3, message=None)]
+    values = EventValues.of(rows)
+    assert values is not None
+    assert len(values) == 3
+
+    EventStore(database).insert(rows)
+    EventStore(database).insert_with_progress(values, ProgressMark("/x.evtx", 1, 1, 1, 9, 3, True))
+
+    stored = _stored(database)
+    assert stored[3:] == stored[:3]
+    assert values.rows() == [dict(row, timestamp=row["timestamp"].astimezone(UTC)) for row in rows]
+    assert EventValues.of([{key: v for key, v in _row(4).items() if key != "origin"}]) is None
