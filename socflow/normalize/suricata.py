@@ -3,42 +3,43 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any, Final
 
 from socflow.normalize import canonical
-from socflow.normalize.ecs import ECSDocument, add_related, put, put_ip, put_port, put_time, put_traffic
+from socflow.normalize.ecs import (
+    ECSDocument,
+    add_related,
+    put,
+    put_ip,
+    put_mac,
+    put_port,
+    put_time,
+    put_traffic,
+)
 from socflow.normalize.ipproto import put_transport
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
 
-_NANOS: Final = 1_000_000_000
+_MICROSECOND: Final = timedelta(microseconds=1)
 _DECODER: Final = json.JSONDecoder()
 _ADDRESS_TYPES: Final = frozenset({"A", "AAAA"})
-# EVE event types (Suricata 6-7): a JSON record with another event_type is someone else's.
-_EVE_TYPES: Final = frozenset(
-    {
-        "alert",
-        "anomaly",
-        "arp",
+# App-layer event types: the record is one transaction of the protocol its type names.
+_PROTOCOL_EVENTS: Final = {
+    name: name
+    for name in (
         "bittorrent-dht",
         "dcerpc",
         "dhcp",
         "dnp3",
         "dns",
-        "drop",
-        "fileinfo",
-        "flow",
-        "frame",
         "ftp",
-        "ftp_data",
         "http",
         "http2",
         "ike",
-        "ikev2",
         "krb5",
         "ldap",
         "modbus",
         "mqtt",
-        "netflow",
         "nfs",
         "pgsql",
         "pop3",
@@ -50,12 +51,19 @@ _EVE_TYPES: Final = frozenset(
         "smtp",
         "snmp",
         "ssh",
-        "stats",
         "tftp",
         "tls",
         "websocket",
-    }
+    )
+} | {"ftp_data": "ftp", "ikev2": "ike"}
+# EVE event types (Suricata 6-8): a JSON record with another event_type is someone else's.
+_EVE_TYPES: Final = frozenset(_PROTOCOL_EVENTS) | frozenset(
+    ("alert", "anomaly", "arp", "drop", "fileinfo", "flow", "frame", "netflow", "stats")
 )
+# Records about a transaction (not of it) that carry the transaction's app-layer metadata.
+_CARRIERS: Final = frozenset({"alert", "drop", "fileinfo", "anomaly"})
+_CARRIED_SECTIONS: Final = ("http", "dns", "tls")
+_CARRIER_OWN: Final = ("type", "category", "outcome")
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -103,7 +111,12 @@ def _put_dns(doc: ECSDocument, dns: dict[str, Any]) -> None:
     put(doc, "event.type", ["protocol"])
     put(doc, "network.protocol", "dns")
     queries = dns.get("queries")
-    question = _dict(queries[0]) if isinstance(queries, list) and queries else dns
+    question: dict[str, Any] = {}
+    if isinstance(queries, list) and queries:
+        question = _dict(queries[0])
+    elif dns.get("type") != "answer" or "version" in dns:
+        # A v1 answer record (no "version") puts one answer's rrname/rrtype at the top, not the question.
+        question = dns
     put(doc, "dns.question.name", _text(question.get("rrname")))
     put(doc, "dns.question.type", _text(question.get("rrtype")))
     put(doc, "dns.type", _text(dns.get("type")) or ("query" if isinstance(queries, list) else None))
@@ -169,17 +182,22 @@ def _put_http(doc: ECSDocument, http: dict[str, Any]) -> None:
         put(doc, "http.version", protocol[5:])
 
 
-def _put_flow(doc: ECSDocument, flow: dict[str, Any]) -> None:
-    put(doc, "event.type", ["connection", "end"])
+def _put_flow_counters(doc: ECSDocument, flow: dict[str, Any]) -> None:
+    """The flow's counters and times so far: in flow records, and in alerts and others that carry them."""
     put_traffic(doc, "bytes", _number(flow.get("bytes_toserver")), _number(flow.get("bytes_toclient")))
     put_traffic(doc, "packets", _number(flow.get("pkts_toserver")), _number(flow.get("pkts_toclient")))
     start, end = _iso(flow.get("start")), _iso(flow.get("end"))
     put(doc, "event.start", start)
     put(doc, "event.end", end)
     if isinstance(flow.get("start"), str) and isinstance(flow.get("end"), str) and start and end:
-        began = canonical.parse_iso(flow["start"])
-        ended = canonical.parse_iso(flow["end"])
-        put(doc, "event.duration", int((ended - began).total_seconds() * _NANOS))
+        elapsed = canonical.parse_iso(flow["end"]) - canonical.parse_iso(flow["start"])
+        if elapsed >= timedelta(0):
+            put(doc, "event.duration", elapsed // _MICROSECOND * 1000)  # exact: EVE times are in µs
+
+
+def _put_flow(doc: ECSDocument, flow: dict[str, Any]) -> None:
+    # A flow record is written when Suricata stops tracking the flow (timeout, forced, shutdown).
+    put(doc, "event.type", ["connection", "end"])
     put(doc, "suricata.eve.flow.state", _text(flow.get("state")))
     put(doc, "suricata.eve.flow.reason", _text(flow.get("reason")))
     put(doc, "suricata.eve.flow.age", _number(flow.get("age")))
@@ -193,7 +211,8 @@ def _put_tls(doc: ECSDocument, tls: dict[str, Any]) -> None:
     put(doc, "network.protocol", "tls")
     put(doc, "tls.server.subject", _text(tls.get("subject")))
     put(doc, "tls.server.issuer", _text(tls.get("issuerdn")))
-    server_name = _text(tls.get("sni"))
+    # A fully qualified name may end in the root dot; ECS domain fields hold the name without it.
+    server_name = (_text(tls.get("sni")) or "").rstrip(".") or None
     put(doc, "tls.client.server_name", server_name)
     put(doc, "destination.domain", server_name)
     version = _text(tls.get("version")) or ""
@@ -213,7 +232,11 @@ def _put_tls(doc: ECSDocument, tls: dict[str, Any]) -> None:
 def _put_fileinfo(doc: ECSDocument, fileinfo: dict[str, Any]) -> None:
     put(doc, "event.category", ["network", "file"])
     put(doc, "event.type", ["info"])
-    put(doc, "file.name", _text(fileinfo.get("filename")))
+    # The name as transferred: an HTTP URI path, an SMB or FTP path; file.name is its last part.
+    path = _text(fileinfo.get("filename"))
+    put(doc, "file.path", path)
+    if path:
+        put(doc, "file.name", path.replace("\\", "/").rsplit("/", 1)[-1] or None)
     put(doc, "file.size", _number(fileinfo.get("size")))
     for algorithm in ("md5", "sha1", "sha256"):
         digest = _text(fileinfo.get(algorithm))
@@ -286,7 +309,14 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
     put_port(doc, "source.port", _number(record.get("src_port")))
     put_ip(doc, "destination.ip", _text(record.get("dest_ip")))
     put_port(doc, "destination.port", _number(record.get("dest_port")))
+    ether = _dict(record.get("ether"))
+    put_mac(doc, "source.mac", _single(ether.get("src_mac")))
+    put_mac(doc, "destination.mac", _single(ether.get("dest_mac")))
     put_transport(doc, _text(record.get("proto")))
+    protocol = _PROTOCOL_EVENTS.get(event_type)
+    if protocol is not None:
+        put(doc, "event.type", ["protocol"])
+        put(doc, "network.protocol", protocol)
     app_proto = (_text(record.get("app_proto")) or "").lower()
     if app_proto not in {"failed", "unknown"}:  # Suricata's words for "not detected"
         put(doc, "network.protocol", app_proto)
@@ -297,18 +327,36 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
         put(doc, "network.vlan.id", _text(vlans[0]))
     put(doc, "suricata.eve.flow_id", _text(record.get("flow_id")))
     put(doc, "suricata.eve.tx_id", _number(record.get("tx_id")))
+    flow = record.get("flow")
+    if isinstance(flow, dict):
+        _put_flow_counters(doc, flow)
     section = _SECTIONS.get(event_type)
     if section is not None:
         section(doc, _dict(record.get(event_type)))
-    # An alert carries its transaction's protocol details as well.
-    if event_type == "alert":
-        for name in ("http", "dns", "tls"):
-            if isinstance(record.get(name), dict):
-                verdict = doc["event"].get("type")
-                _SECTIONS[name](doc, record[name])
-                put(doc, "event.type", verdict)
-                put(doc, "event.category", ["network", "intrusion_detection"])
+    if event_type in _CARRIERS:
+        _put_carried(doc, record)
     return doc
+
+
+def _single(value: Any) -> str | None:
+    """A MAC address field: text, or a list of one (Suricata 7 flow records list every MAC seen)."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    return value if isinstance(value, str) else None
+
+
+def _put_carried(doc: ECSDocument, record: dict[str, Any]) -> None:
+    """The transaction's http/dns/tls details; the record's own event type, category and outcome stay."""
+    event = doc["event"]
+    kept = {key: event.get(key) for key in _CARRIER_OWN}
+    for name in _CARRIED_SECTIONS:
+        if isinstance(record.get(name), dict):
+            _SECTIONS[name](doc, record[name])
+    for key, value in kept.items():
+        if value is None:
+            event.pop(key, None)
+        else:
+            event[key] = value
 
 
 def sniff(text: str) -> bool:

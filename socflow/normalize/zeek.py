@@ -73,6 +73,24 @@ _DNS_COLUMNS: Final[tuple[str, ...]] = (
 _CONN_STATES: Final = frozenset(
     {"S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0", "RSTRH", "SH", "SHR", "OTH"}
 )
+# event.type by conn_state (Zeek's conn.log docs): "start" where the opening was seen (attempt,
+# establishment or rejection), "end" only for a normal close; partial or aborted ones are just "info".
+_STATE_TYPES: Final[dict[str, tuple[str, ...]]] = {
+    "S0": ("connection", "start"),
+    "S1": ("connection", "start"),
+    "SF": ("connection", "start", "end"),
+    "REJ": ("connection", "start", "denied"),
+}
+# DNS classes (RFC 1035 3.2.4, RFC 2136): ECS dns.question.class holds the mnemonic ("IN").
+_DNS_CLASSES: Final = {1: "IN", 2: "CS", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
+_ZEEK_CLASS_NAMES: Final = {
+    "C_INTERNET": "IN",
+    "C_CSNET": "CS",
+    "C_CHAOS": "CH",
+    "C_HESIOD": "HS",
+    "C_NONE": "NONE",
+    "C_ANY": "ANY",
+}
 _TSV_START: Final = re.compile(r"\d{9,10}\.\d+\tC[0-9A-Za-z]{5,}\t")
 
 
@@ -166,16 +184,30 @@ def _put_time(doc: ECSDocument, value: Any, context: ParseContext) -> None:
         raise ParseError(f"Zeek ts {value!r} is neither epoch seconds nor ISO 8601") from None
 
 
+def _put_duration(doc: ECSDocument, seconds: Any) -> None:
+    duration = _number(seconds)
+    if duration is not None and abs(duration) * _NANOS < _MAX_DURATION_NANOS:  # ECS: a signed 64-bit long
+        put(doc, "event.duration", round(duration * _NANOS))  # Zeek writes µs: round, don't truncate
+
+
+def _question_class(record: dict[str, Any]) -> str | None:
+    number = _count(record.get("qclass"))
+    if number is not None and number in _DNS_CLASSES:
+        return _DNS_CLASSES[number]
+    name = _text(record.get("qclass_name"))
+    if name is not None:
+        return _ZEEK_CLASS_NAMES.get(name, name)
+    return None if number is None else f"CLASS{number}"  # RFC 3597 notation for an unnamed class
+
+
 def _put_conn(doc: ECSDocument, record: dict[str, Any]) -> None:
     put(doc, "event.dataset", "zeek.conn")
     state = _text(record.get("conn_state"))
     put(doc, "zeek.connection.state", state)
-    put(doc, "event.type", ["connection", "end", "denied"] if state == "REJ" else ["connection", "end"])
+    put(doc, "event.type", list(_STATE_TYPES.get(state or "", ("connection", "info"))))
     services = _items(record.get("service"))
     put(doc, "network.protocol", services[0].lower() if services else None)
-    duration = _number(record.get("duration"))
-    if duration is not None and abs(duration) * _NANOS < _MAX_DURATION_NANOS:  # ECS: a signed 64-bit long
-        put(doc, "event.duration", int(duration * _NANOS))
+    _put_duration(doc, record.get("duration"))
     put_traffic(doc, "bytes", _count(record.get("orig_ip_bytes")), _count(record.get("resp_ip_bytes")))
     put_traffic(doc, "packets", _count(record.get("orig_pkts")), _count(record.get("resp_pkts")))
     put(doc, "zeek.connection.orig_bytes", _count(record.get("orig_bytes")))
@@ -197,17 +229,21 @@ def _put_conn(doc: ECSDocument, record: dict[str, Any]) -> None:
 
 def _put_dns(doc: ECSDocument, record: dict[str, Any]) -> None:
     put(doc, "event.dataset", "zeek.dns")
-    put(doc, "event.type", ["protocol", "info"])
+    # One DNS exchange over a connection (its uid): ECS types such records connection + protocol.
+    put(doc, "event.type", ["connection", "protocol", "info"])
     put(doc, "network.protocol", "dns")
     put(doc, "dns.id", _text(record.get("trans_id")))
     put(doc, "dns.question.name", _text(record.get("query")))
     put(doc, "dns.question.type", _text(record.get("qtype_name")))
-    put(doc, "dns.question.class", _text(record.get("qclass_name")))
+    put(doc, "dns.question.class", _question_class(record))
     rcode = _text(record.get("rcode_name"))
     put(doc, "dns.response_code", rcode)
     put(doc, "dns.type", "answer" if rcode else "query")
+    if rcode:
+        put(doc, "event.outcome", "success" if rcode == "NOERROR" else "failure")
     rtt = _number(record.get("rtt"))
     put(doc, "zeek.dns.rtt", rtt)
+    _put_duration(doc, rtt)  # the query-to-reply time is the transaction's duration
     answers, ttls = _items(record.get("answers")), _items(record.get("TTLs"))
     written: list[dict[str, Any]] = []
     resolved: list[str] = []
@@ -263,10 +299,16 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
         raise ParseError("Zeek record whose id.orig_h is not an IP address")
     if not put_ip(doc, "destination.ip", _text(record.get("id.resp_h"))):
         raise ParseError("Zeek record whose id.resp_h is not an IP address")
-    put_port(doc, "source.port", _count(record.get("id.orig_p")))
-    put_port(doc, "destination.port", _count(record.get("id.resp_p")))
+    proto = _text(record.get("proto"))
+    if proto is not None and proto.lower() == "icmp":
+        # For ICMP (v4 and v6) Zeek's "ports" are the message type and code, not ports.
+        put(doc, "zeek.connection.icmp.type", _count(record.get("id.orig_p")))
+        put(doc, "zeek.connection.icmp.code", _count(record.get("id.resp_p")))
+    else:
+        put_port(doc, "source.port", _count(record.get("id.orig_p")))
+        put_port(doc, "destination.port", _count(record.get("id.resp_p")))
     put(doc, "network.type", "ipv6" if ":" in doc["source"]["ip"] else "ipv4")
-    put_transport(doc, _text(record.get("proto")))
+    put_transport(doc, proto)
     put(doc, "network.community_id", _text(record.get("community_id")))
     if record["_path"] == "conn":
         _put_conn(doc, record)

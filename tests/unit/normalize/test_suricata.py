@@ -164,6 +164,29 @@ def test_suricata_dns_v1_single_answer_record() -> None:
     assert get(doc, "dns.resolved_ip") == ["2001:db8::25"]
 
 
+def test_suricata_dns_v1_answer_record_names_no_question() -> None:
+    doc = _parse(
+        '{"timestamp":"2026-12-03T17:21:00.000200+0000","flow_id":2,"event_type":"dns","src_ip":"192.0.2.53",'
+        '"src_port":53,"dest_ip":"192.0.2.44","dest_port":51001,"proto":"UDP","dns":{"type":"answer",'
+        '"id":16001,"rcode":"NOERROR","rrname":"edge.example.net","rrtype":"A","ttl":30,"rdata":"203.0.113.81"}}'
+    )
+    assert get(doc, "dns.question") is None
+    assert get(doc, "dns.answers") == [
+        {"name": "edge.example.net", "type": "A", "ttl": 30, "data": "203.0.113.81"}
+    ]
+    assert get(doc, "dns.type") == "answer"
+
+
+def test_suricata_dns_v1_query_record_names_the_question() -> None:
+    doc = _parse(
+        '{"timestamp":"2026-12-03T17:21:00.000000+0000","flow_id":2,"event_type":"dns","src_ip":"192.0.2.44",'
+        '"src_port":51001,"dest_ip":"192.0.2.53","dest_port":53,"proto":"UDP","dns":{"type":"query",'
+        '"id":16001,"rrname":"mail.example.com","rrtype":"MX","tx_id":0}}'
+    )
+    assert get(doc, "dns.question.name") == "mail.example.com"
+    assert get(doc, "dns.question.type") == "MX"
+
+
 def test_suricata_dns_v3_query_list() -> None:
     doc = _parse(DNS_QUERY_V3)
     assert get(doc, "dns.question.name") == "www.example.com"
@@ -207,6 +230,64 @@ def test_suricata_flow_maps_counters_and_times() -> None:
     assert get(doc, "source.ip") == "2001:db8::10"
 
 
+def test_suricata_flow_that_saw_no_time_pass_lasts_zero() -> None:
+    doc = _parse(
+        FLOW.replace('"end":"2026-12-03T17:21:45.750000+0000"', '"end":"2026-12-03T17:21:30.250000+0000"')
+    )
+    assert get(doc, "event.duration") == 0
+
+
+def test_suricata_alert_carries_its_flow_counters_and_start() -> None:
+    doc = _parse(
+        ALERT.replace(
+            '"app_proto":"http"}',
+            '"app_proto":"http","flow":{"pkts_toserver":5,"pkts_toclient":4,"bytes_toserver":610,'
+            '"bytes_toclient":1900,"start":"2026-12-03T17:20:00.900000+0100"}}',
+        )
+    )
+    assert get(doc, "source.bytes") == 610
+    assert get(doc, "destination.bytes") == 1900
+    assert get(doc, "network.bytes") == 2510
+    assert get(doc, "network.packets") == 9
+    assert get(doc, "event.start") == "2026-12-03T16:20:00.900000Z"
+    assert get(doc, "event.type") == ["allowed"]
+    assert get(doc, "event.outcome") is None
+
+
+def test_suricata_ethernet_addresses_map_to_source_and_destination_mac() -> None:
+    doc = _parse(
+        ALERT.replace(
+            '"tx_id":0,', '"tx_id":0,"ether":{"src_mac":"00:00:5e:00:53:0a","dest_mac":"00:00:5e:00:53:0b"},'
+        )
+    )
+    assert get(doc, "source.mac") == "00-00-5E-00-53-0A"
+    assert get(doc, "destination.mac") == "00-00-5E-00-53-0B"
+
+
+def test_suricata_app_layer_record_without_app_proto_names_its_protocol() -> None:
+    doc = _parse(
+        '{"timestamp":"2026-12-03T17:27:00.000000+0000","flow_id":2003,"event_type":"ssh","src_ip":"198.51.100.4",'
+        '"src_port":60001,"dest_ip":"192.0.2.22","dest_port":22,"proto":"TCP","ssh":{}}'
+    )
+    assert get(doc, "network.protocol") == "ssh"
+    assert get(doc, "event.type") == ["protocol"]
+
+
+def test_suricata_fileinfo_carries_its_http_transaction() -> None:
+    doc = _parse(
+        FILEINFO.replace(
+            '"fileinfo":',
+            '"app_proto":"http","http":{"hostname":"downloads.example.com","url":"/files/setup.exe",'
+            '"http_method":"GET","status":200,"length":48213},"fileinfo":',
+        )
+    )
+    assert get(doc, "url.path") == "/files/setup.exe"
+    assert get(doc, "destination.domain") == "downloads.example.com"
+    assert get(doc, "http.response.status_code") == 200
+    assert get(doc, "event.category") == ["network", "file"]
+    assert get(doc, "event.type") == ["info"]
+
+
 def test_suricata_tls_maps_certificate_and_client_fields() -> None:
     doc = _parse(TLS)
     assert get(doc, "tls.server.subject") == "CN=www.example.com"
@@ -219,9 +300,16 @@ def test_suricata_tls_maps_certificate_and_client_fields() -> None:
     assert get(doc, "tls.server.not_after") == "2027-01-01T00:00:00Z"
 
 
+def test_suricata_tls_server_name_drops_the_root_dot() -> None:
+    doc = _parse(TLS.replace('"sni":"www.example.com"', '"sni":"www.example.com."'))
+    assert get(doc, "tls.client.server_name") == "www.example.com"
+    assert get(doc, "destination.domain") == "www.example.com"
+
+
 def test_suricata_fileinfo_maps_file_and_hashes() -> None:
     doc = _parse(FILEINFO)
-    assert get(doc, "file.name") == "/files/setup.exe"
+    assert get(doc, "file.path") == "/files/setup.exe"
+    assert get(doc, "file.name") == "setup.exe"
     assert get(doc, "file.size") == 48213
     assert get(doc, "file.hash.md5") == "0123456789abcdef0123456789abcdef"
     assert get(doc, "file.hash.sha256") == "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f"

@@ -66,7 +66,7 @@ def test_zeek_conn_json_maps_endpoints_and_session() -> None:
     assert get(doc, "event.dataset") == "zeek.conn"
     assert get(doc, "event.kind") == "event"
     assert get(doc, "event.category") == ["network"]
-    assert get(doc, "event.type") == ["connection", "end"]
+    assert get(doc, "event.type") == ["connection", "start", "end"]
     assert get(doc, "related.ip") == ["192.0.2.44", "203.0.113.80"]
 
 
@@ -94,7 +94,7 @@ def test_zeek_conn_duration_beyond_a_signed_64_bit_nanosecond_count_is_left_out(
 def test_zeek_conn_tsv_rejected_connection_is_denied_and_inbound() -> None:
     doc = _parse(CONN_TSV_REJECTED)
     assert get(doc, "event.dataset") == "zeek.conn"
-    assert get(doc, "event.type") == ["connection", "end", "denied"]
+    assert get(doc, "event.type") == ["connection", "start", "denied"]
     assert get(doc, "zeek.connection.state") == "REJ"
     assert get(doc, "network.direction") == "inbound"
     assert get(doc, "network.protocol") is None
@@ -118,7 +118,7 @@ def test_zeek_dns_tsv_maps_question_answers_and_flags() -> None:
     assert get(doc, "dns.id") == "48213"
     assert get(doc, "dns.question.name") == "www.example.com"
     assert get(doc, "dns.question.type") == "A"
-    assert get(doc, "dns.question.class") == "C_INTERNET"
+    assert get(doc, "dns.question.class") == "IN"
     assert get(doc, "dns.response_code") == "NOERROR"
     assert get(doc, "dns.type") == "answer"
     assert get(doc, "dns.answers") == [
@@ -128,6 +128,9 @@ def test_zeek_dns_tsv_maps_question_answers_and_flags() -> None:
     assert get(doc, "dns.resolved_ip") == ["203.0.113.80"]
     assert get(doc, "dns.header_flags") == ["RD", "RA"]
     assert get(doc, "zeek.dns.rtt") == 0.012345
+    assert get(doc, "event.duration") == 12_345_000
+    assert get(doc, "event.outcome") == "success"
+    assert get(doc, "event.type") == ["connection", "protocol", "info"]
     assert get(doc, "zeek.dns.rejected") is False
     assert get(doc, "network.protocol") == "dns"
     assert get(doc, "network.transport") == "udp"
@@ -149,6 +152,66 @@ def test_zeek_dns_query_without_reply_is_a_query() -> None:
     doc = _parse(json.dumps(record))
     assert get(doc, "dns.type") == "query"
     assert get(doc, "dns.answers") is None
+    assert get(doc, "event.outcome") is None
+    assert get(doc, "event.duration") is None
+
+
+def test_zeek_dns_error_reply_is_a_failure() -> None:
+    doc = _parse(DNS_JSON.replace('"rcode":0,"rcode_name":"NOERROR"', '"rcode":3,"rcode_name":"NXDOMAIN"'))
+    assert get(doc, "dns.response_code") == "NXDOMAIN"
+    assert get(doc, "event.outcome") == "failure"
+
+
+@pytest.mark.parametrize(
+    ("number", "name", "mnemonic"),
+    [(1, "C_INTERNET", "IN"), (3, "C_CHAOS", "CH"), (255, "C_ANY", "ANY"), (32769, "C_UNKNOWN", "C_UNKNOWN")],
+)
+def test_zeek_dns_question_class_is_the_rfc_mnemonic(number: int, name: str, mnemonic: str) -> None:
+    doc = _parse(
+        DNS_JSON.replace('"qclass":1,"qclass_name":"C_INTERNET"', f'"qclass":{number},"qclass_name":"{name}"')
+    )
+    assert get(doc, "dns.question.class") == mnemonic
+
+
+def test_zeek_dns_question_class_without_a_name_uses_generic_notation() -> None:
+    doc = _parse(DNS_JSON.replace('"qclass":1,"qclass_name":"C_INTERNET",', '"qclass":65280,'))
+    assert get(doc, "dns.question.class") == "CLASS65280"
+
+
+@pytest.mark.parametrize(
+    ("state", "types"),
+    [
+        ("S0", ["connection", "start"]),
+        ("S1", ["connection", "start"]),
+        ("SF", ["connection", "start", "end"]),
+        ("REJ", ["connection", "start", "denied"]),
+        ("RSTO", ["connection", "info"]),
+        ("SHR", ["connection", "info"]),
+        ("OTH", ["connection", "info"]),
+    ],
+)
+def test_zeek_conn_state_sets_the_event_types(state: str, types: list[str]) -> None:
+    doc = _parse(CONN_JSON.replace('"conn_state":"SF"', f'"conn_state":"{state}"'))
+    assert get(doc, "event.type") == types
+
+
+def test_zeek_conn_duration_is_rounded_to_the_nanosecond() -> None:
+    doc = _parse(CONN_JSON.replace('"duration":12.5', '"duration":0.043219'))
+    assert get(doc, "event.duration") == 43_219_000
+
+
+def test_zeek_conn_icmp_type_and_code_are_not_ports() -> None:
+    doc = _parse(
+        '{"ts":1796318404.5,"uid":"CkP3n41mIcmpTest1","id.orig_h":"192.0.2.44","id.orig_p":8,'
+        '"id.resp_h":"198.51.100.7","id.resp_p":0,"proto":"icmp","conn_state":"OTH","local_orig":true,'
+        '"local_resp":false,"missed_bytes":0,"orig_pkts":2,"orig_ip_bytes":168,"resp_pkts":2,"resp_ip_bytes":168}'
+    )
+    assert get(doc, "source.port") is None
+    assert get(doc, "destination.port") is None
+    assert get(doc, "zeek.connection.icmp.type") == 8
+    assert get(doc, "zeek.connection.icmp.code") == 0
+    assert get(doc, "network.transport") == "icmp"
+    assert get(doc, "network.packets") == 4
 
 
 def test_zeek_json_path_field_selects_the_log() -> None:
