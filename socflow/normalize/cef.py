@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
 from socflow.model.severity import Severity
 from socflow.normalize import canonical
-from socflow.normalize.ecs import (
-    ECSDocument,
-    add_related,
-    get,
-    put,
-    put_ip,
-    put_mac,
-    put_port,
-    put_user,
-)
+from socflow.normalize.cef_extensions import EXTENSION_TO_ECS, FULL_NAMES, label_key
+from socflow.normalize.ecs import ECSDocument, get, put
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
 
 _HEADER_FIELD: Final = re.compile(r"((?:[^|\\]|\\.)*)\|", re.DOTALL)
@@ -29,24 +21,10 @@ _EXTENSION_UNESCAPED: Final = {"\\": "\\", "=": "=", "n": "\n", "r": "\r", "|": 
 _HEADER_FIELDS: Final = 7  # version, vendor, product, device version, signature id, name, severity
 INVALID_ESCAPE_TAG: Final = "_cef_invalid_escape"
 
-# Extension keys may be written with their full names; everything below uses the short ones.
-FULL_NAMES: Final = {
-    "sourceAddress": "src", "destinationAddress": "dst", "sourcePort": "spt", "destinationPort": "dpt",
-    "sourceMacAddress": "smac", "destinationMacAddress": "dmac", "sourceHostName": "shost",
-    "destinationHostName": "dhost", "sourceUserName": "suser", "destinationUserName": "duser",
-    "sourceUserId": "suid", "destinationUserId": "duid", "transportProtocol": "proto",
-    "deviceAction": "act", "applicationProtocol": "app", "message": "msg", "receiptTime": "rt",
-    "startTime": "start", "endTime": "end", "fileName": "fname", "deviceAddress": "dvc",
-    "deviceHostName": "dvchost", "deviceMacAddress": "dvcmac", "bytesIn": "in", "bytesOut": "out",
-    "eventOutcome": "outcome", "sourceNtDomain": "sntdom", "destinationNtDomain": "dntdom",
-    "sourceProcessName": "sproc", "destinationProcessName": "dproc", "sourceProcessId": "spid",
-    "destinationProcessId": "dpid", "requestUrl": "request", "baseEventCount": "cnt",
-    "deviceEventCategory": "cat",
-}  # fmt: skip
-_SEVERITY_WORDS: Final = {"low": 3, "medium": 6, "high": 8, "very-high": 10, "veryhigh": 10}
+# The specification names four bands (0-3, 4-6, 7-8, 9-10); a word stands for its band's lowest
+# number, as Elastic's decode_cef reads it, so both tools agree on the same line.
+_SEVERITY_WORDS: Final = {"low": 0, "medium": 4, "high": 7, "very-high": 9, "veryhigh": 9}
 _CUSTOM_PREFIXES: Final = ("cs", "cn", "cfp", "c6a", "flexString", "flexNumber", "deviceCustomDate")
-_HASH_BY_LENGTH: Final = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
-_TRANSPORTS_BY_NUMBER: Final = {"1": "icmp", "6": "tcp", "17": "udp", "58": "ipv6-icmp"}
 
 
 @dataclass(frozen=True)
@@ -159,160 +137,34 @@ def severity_level(number: int) -> Severity:
     return Severity.CRITICAL
 
 
-def _time(path: str) -> Callable[[ECSDocument, str, ParseContext], None]:
-    def setter(doc: ECSDocument, value: str, context: ParseContext) -> None:
-        try:
-            moment = canonical.parse_time(value, context.zone, context.received_at)
-        except ValueError:
-            return
-        put(doc, path, canonical.format_time(moment))
-
-    return setter
-
-
-def _endpoint_host(prefix: str) -> Callable[[ECSDocument, str, ParseContext], None]:
-    def setter(doc: ECSDocument, value: str, _context: ParseContext) -> None:
-        try:
-            address = canonical.ip(value)
-        except ValueError:
-            address = None
-        if address is not None:
-            if get(doc, f"{prefix}.ip") is None:
-                put_ip(doc, f"{prefix}.ip", address)
-            return
-        parsed = canonical.host(value)
-        put(doc, f"{prefix}.domain", f"{parsed.name}.{parsed.domain}" if parsed.domain else parsed.name)
-        add_related(doc, "hosts", parsed.name)
-
-    return setter
-
-
-def _ip(path: str) -> Callable[[ECSDocument, str, ParseContext], None]:
-    def setter(doc: ECSDocument, value: str, _context: ParseContext) -> None:
-        put_ip(doc, path, value)
-
-    return setter
-
-
-def _observer_host(doc: ECSDocument, value: str, _context: ParseContext) -> None:
-    try:
-        address = canonical.ip(value)
-    except ValueError:
-        address = None
-    if address is not None:
-        if get(doc, "observer.ip") is None:
-            put_ip(doc, "observer.ip", address)
-        return
-    parsed = canonical.host(value)
-    put(doc, "observer.hostname", parsed.name)
-    add_related(doc, "hosts", parsed.name)
-
-
-def _hash(doc: ECSDocument, value: str, _context: ParseContext) -> None:
-    algorithm = _HASH_BY_LENGTH.get(len(value.strip()))
-    if algorithm is not None:
-        put(doc, f"file.hash.{algorithm}", value.strip().lower())
-        add_related(doc, "hash", value.strip().lower())
-
-
-def _integer(path: str) -> Callable[[ECSDocument, str, ParseContext], None]:
-    def setter(doc: ECSDocument, value: str, _context: ParseContext) -> None:
-        try:
-            put(doc, path, int(value))
-        except ValueError:
-            return
-
-    return setter
-
-
-def _text(
-    path: str, transform: Callable[[str], str] = str
-) -> Callable[[ECSDocument, str, ParseContext], None]:
-    return lambda doc, value, _context: put(doc, path, transform(value))
-
-
-def _transport(doc: ECSDocument, value: str, _context: ParseContext) -> None:
-    put(doc, "network.transport", _TRANSPORTS_BY_NUMBER.get(value, value.lower()))
-
-
-def _direction(doc: ECSDocument, value: str, _context: ParseContext) -> None:
-    put(doc, "network.direction", {"0": "inbound", "1": "outbound"}.get(value.strip()))
-
-
-def _outcome(doc: ECSDocument, value: str, _context: ParseContext) -> None:
-    lowered = value.strip().lower()
-    if lowered in {"success", "failure", "unknown"}:
-        put(doc, "event.outcome", lowered)
-
-
-ExtensionSetter = Callable[[ECSDocument, str, ParseContext], None]
-# The ECS field each CEF extension key fills (docs/normalization.md has the same table).
-EXTENSION_TO_ECS: Final[dict[str, ExtensionSetter]] = {
-    "src": _ip("source.ip"),
-    "dst": _ip("destination.ip"),
-    "spt": lambda doc, value, _c: put_port(doc, "source.port", value),
-    "dpt": lambda doc, value, _c: put_port(doc, "destination.port", value),
-    "smac": lambda doc, value, _c: put_mac(doc, "source.mac", value),
-    "dmac": lambda doc, value, _c: put_mac(doc, "destination.mac", value),
-    "shost": _endpoint_host("source"),
-    "dhost": _endpoint_host("destination"),
-    "suser": lambda doc, value, _c: put_user(doc, "source.user", value),
-    "duser": lambda doc, value, _c: put_user(doc, "destination.user", value),
-    "suid": _text("source.user.id"),
-    "duid": _text("destination.user.id"),
-    "sntdom": _text("source.user.domain", str.lower),
-    "dntdom": _text("destination.user.domain", str.lower),
-    "proto": _transport,
-    "app": _text("network.protocol", str.lower),
-    "act": _text("event.action"),
-    "request": _text("url.original"),
-    "requestMethod": _text("http.request.method"),
-    "requestClientApplication": _text("user_agent.original"),
-    "msg": _text("message"),
-    "rt": _time("@timestamp"),
-    "start": _time("event.start"),
-    "end": _time("event.end"),
-    "fname": _text("file.name"),
-    "filePath": _text("file.path"),
-    "fsize": _integer("file.size"),
-    "fileHash": _hash,
-    "outcome": _outcome,
-    "deviceDirection": _direction,
-    "dvc": _ip("observer.ip"),
-    "dvchost": _observer_host,
-    "dvcmac": lambda doc, value, _c: put_mac(doc, "observer.mac", value),
-    "in": _integer("source.bytes"),
-    "out": _integer("destination.bytes"),
-    "sproc": _text("process.parent.name"),
-    "dproc": _text("process.name"),
-    "spid": _integer("process.parent.pid"),
-    "dpid": _integer("process.pid"),
-    "externalId": _text("event.id"),
-    "reason": _text("event.reason"),
-    "sourceTranslatedAddress": _ip("source.nat.ip"),
-    "destinationTranslatedAddress": _ip("destination.nat.ip"),
-    "sourceTranslatedPort": lambda doc, value, _c: put_port(doc, "source.nat.port", value),
-    "destinationTranslatedPort": lambda doc, value, _c: put_port(doc, "destination.nat.port", value),
-}
-
-
-def _label_key(text: str) -> str:
-    return re.sub(r"[\s.]+", "_", text.strip()) or "label"
-
-
 def _custom_labels(extensions: dict[str, str]) -> dict[str, str]:
     """cs1..cs6, cn1..cn3 and friends under their csNLabel names (or their own key when unlabelled)."""
     labels: dict[str, str] = {}
     for key, value in extensions.items():
         if key.endswith("Label") or not key.startswith(_CUSTOM_PREFIXES):
             continue
-        labels[_label_key(extensions.get(f"{key}Label") or key)] = value
+        labels[label_key(extensions.get(f"{key}Label") or key)] = value
     return labels
+
+
+def _in_device_zone(context: ParseContext, extensions: dict[str, str]) -> ParseContext:
+    """The context whose zone is the device's `dtz`, when the event names a known one.
+
+    rt/start/end written as 'MMM dd yyyy HH:mm:ss' carry no zone: the specification has `dtz`
+    say the device's, which is closer to the truth than the listener's configured zone."""
+    name = extensions.get("dtz") or extensions.get("deviceTimeZone")
+    if not name:
+        return context
+    try:
+        return dataclasses.replace(context, zone=canonical.zone(name))
+    except ValueError:
+        return context
 
 
 def cef_document(record: CefRecord, context: ParseContext) -> ECSDocument:
     """The ECS document for one CEF record; every extension also stays under `cef.extensions`."""
     doc: ECSDocument = {}
+    context = _in_device_zone(context, record.extensions)
     put(doc, "observer.vendor", record.vendor)
     put(doc, "observer.product", record.product)
     put(doc, "observer.version", record.device_version)

@@ -16,13 +16,15 @@ from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
 _HEX_DELIMITER: Final = re.compile(r"^(?:0x|x|\\x)([0-9A-Fa-f]{1,4})$")
 _SPACED_KEY: Final = re.compile(r"(?:^|(?<=\s))([A-Za-z_][\w.\-]*)=")
 _TRANSPORTS_BY_NUMBER: Final = {"1": "icmp", "6": "tcp", "17": "udp", "58": "ipv6-icmp"}
-# Java SimpleDateFormat letters (what devTimeFormat is written in) to strptime directives, longest first.
-_JAVA_TO_STRPTIME: Final = (
-    ("yyyy", "%Y"), ("yy", "%y"), ("MMMM", "%B"), ("MMM", "%b"), ("MM", "%m"), ("dd", "%d"),
-    ("d", "%d"), ("HH", "%H"), ("H", "%H"), ("hh", "%I"), ("h", "%I"), ("mm", "%M"), ("ss", "%S"),
-    ("SSS", "%f"), ("a", "%p"), ("EEE", "%a"), ("XXX", "%z"), ("Z", "%z"), ("X", "%z"), ("z", "%Z"),
-)  # fmt: skip
-_JAVA_TOKEN: Final = re.compile("|".join(re.escape(java) for java, _ in _JAVA_TO_STRPTIME) + r"|'[^']*'")
+# Java SimpleDateFormat (what devTimeFormat is written in): a run of one letter is one field, its
+# length choosing the spelling; (letter, shortest run) -> strptime directive, longest run first.
+_JAVA_FIELDS: Final = {
+    "y": ((3, "%Y"), (2, "%y"), (1, "%Y")), "M": ((4, "%B"), (3, "%b"), (1, "%m")),
+    "E": ((4, "%A"), (1, "%a")), "d": ((1, "%d"),), "D": ((1, "%j"),), "H": ((1, "%H"),),
+    "h": ((1, "%I"),), "m": ((1, "%M"),), "s": ((1, "%S"),), "S": ((1, "%f"),), "a": ((1, "%p"),),
+    "Z": ((1, "%z"),), "X": ((1, "%z"),), "x": ((1, "%z"),), "z": ((1, "%Z"),),
+}  # fmt: skip
+_JAVA_TOKEN: Final = re.compile(r"([A-Za-z])\1*|'([^']*)'|%")
 
 
 @dataclass(frozen=True)
@@ -37,13 +39,17 @@ class LeefRecord:
 
 def java_format_to_strptime(pattern: str) -> str:
     """A devTimeFormat (Java SimpleDateFormat) pattern as a strptime format."""
-    table = dict(_JAVA_TO_STRPTIME)
 
     def replace(match: re.Match[str]) -> str:
-        token = match.group()
-        if token.startswith("'"):
-            return token[1:-1].replace("%", "%%") or "'"
-        return table[token]
+        run = match.group()
+        if run == "%":
+            return "%%"
+        if match.group(2) is not None:  # 'quoted text' is literal; '' is one quote
+            return match.group(2).replace("%", "%%") or "'"
+        for shortest, directive in _JAVA_FIELDS.get(run[0], ()):
+            if len(run) >= shortest:
+                return directive
+        return run  # a letter Java reserves but strptime cannot read: the parse then fails
 
     return _JAVA_TOKEN.sub(replace, pattern)
 
@@ -107,7 +113,7 @@ def _dev_time(attributes: dict[str, str], context: ParseContext) -> datetime | N
     if pattern:
         try:
             parsed = datetime.strptime(value.strip(), java_format_to_strptime(pattern))
-        except ValueError:
+        except (ValueError, re.error):  # re.error: a format naming one field twice
             parsed = None
         if parsed is not None:
             return canonical.to_utc(parsed, context.zone)
@@ -139,6 +145,23 @@ def _ip(path: str) -> Setter:
     return setter
 
 
+def _identity_user(doc: ECSDocument, value: str) -> None:
+    # An identity event's user; usrName (the event's own user) wins when both are written.
+    if get(doc, "user.name") is None:
+        put_user(doc, "user", value)
+
+
+def _session_event(kind: str) -> Setter:
+    """isLoginEvent / isLogoutEvent: 'true' marks an authentication session start or end."""
+
+    def setter(doc: ECSDocument, value: str) -> None:
+        if value.strip().lower() == "true":
+            put(doc, "event.category", ["authentication"])
+            put(doc, "event.type", [kind])
+
+    return setter
+
+
 # The ECS field each predefined LEEF attribute fills (docs/normalization.md has the same table).
 ATTRIBUTE_TO_ECS: Final[dict[str, Setter]] = {
     "src": _ip("source.ip"),
@@ -151,9 +174,17 @@ ATTRIBUTE_TO_ECS: Final[dict[str, Setter]] = {
     "dstPreNAT": _ip("destination.ip"),
     "srcPostNAT": _ip("source.nat.ip"),
     "dstPostNAT": _ip("destination.nat.ip"),
+    "srcPreNATPort": lambda doc, value: put_port(doc, "source.port", value),
+    "dstPreNATPort": lambda doc, value: put_port(doc, "destination.port", value),
     "srcPostNATPort": lambda doc, value: put_port(doc, "source.nat.port", value),
     "dstPostNATPort": lambda doc, value: put_port(doc, "destination.nat.port", value),
     "usrName": lambda doc, value: put_user(doc, "user", value),
+    "identUsrName": _identity_user,
+    "identGrpName": lambda doc, value: put(doc, "user.group.name", value),
+    "identMAC": lambda doc, value: put_mac(doc, "host.mac", value),
+    "role": lambda doc, value: put(doc, "user.roles", [value]),
+    "isLoginEvent": _session_event("start"),
+    "isLogoutEvent": _session_event("end"),
     "accountName": lambda doc, value: put_user(doc, "user", value),
     "domain": lambda doc, value: put(doc, "user.domain", value.lower()),
     "identHostName": lambda doc, value: put_host(doc, "host", value),
@@ -164,6 +195,7 @@ ATTRIBUTE_TO_ECS: Final[dict[str, Setter]] = {
     "totalBytes": _integer("network.bytes"),
     "srcPackets": _integer("source.packets"),
     "dstPackets": _integer("destination.packets"),
+    "totalPackets": _integer("network.packets"),
     "url": lambda doc, value: put(doc, "url.original", value),
     "policy": lambda doc, value: put(doc, "rule.name", value),
     "action": lambda doc, value: put(doc, "event.action", value),

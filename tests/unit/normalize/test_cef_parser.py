@@ -113,7 +113,7 @@ def test_cef_parser_uses_name_when_no_msg_or_act() -> None:
     assert doc is not None
     assert doc["message"] == "Login failed"
     assert doc["event"]["action"] == "Login failed"
-    assert doc["event"]["severity"] == 10
+    assert doc["event"]["severity"] == 9
     assert doc["log"]["level"] == "critical"
     assert doc["source"]["user"] == {"name": "alice", "domain": "corp.example"}
 
@@ -127,7 +127,90 @@ def test_cef_parser_reads_full_key_names_and_bsd_receipt_time() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"), [("0", 0), ("10", 10), ("11", None), ("Low", 3), ("medium", 6), ("weird", None)]
+    ("text", "expected"),
+    [
+        ("0", 0),
+        ("10", 10),
+        ("11", None),
+        ("Low", 0),
+        ("medium", 4),
+        ("High", 7),
+        ("Very-High", 9),
+        ("Unknown", None),
+        ("weird", None),
+    ],
 )
 def test_cef_severity_number_reads_numbers_and_words(text: str, expected: int | None) -> None:
     assert severity_number(text) == expected
+
+
+def test_cef_parser_maps_arcsight_connector_fields_to_ecs() -> None:
+    doc = parse_cef(
+        "CEF:0|Acme|Gateway|5.0|login:7|Session opened|Medium| eventId=9001 externalId=X-77 "
+        "art=1717243200250 rt=1717243190000 dtz=Europe/Berlin categoryOutcome=/Failure "
+        "deviceProcessName=authd dvcpid=812 fileType=Config spriv=Administrator dpriv=Guest "
+        "requestContext=https://portal.example.org/start deviceInboundInterface=ge-0/0/1 "
+        "deviceOutboundInterface=ge-0/0/2 fileHash=" + "B" * 32 + " oldFileHash=" + "C" * 40,
+        CONTEXT,
+    )
+
+    assert doc is not None
+    assert doc["event"]["id"] == "9001"
+    assert doc["event"]["created"] == "2024-06-01T12:00:00.250Z"
+    assert doc["event"]["timezone"] == "Europe/Berlin"
+    assert doc["event"]["outcome"] == "failure"
+    assert doc["event"]["severity"] == 4
+    assert doc["process"] == {"name": "authd", "pid": 812}
+    assert doc["file"]["type"] == "Config"
+    assert doc["source"]["user"]["group"] == {"name": "Administrator"}
+    assert doc["destination"]["user"]["group"] == {"name": "Guest"}
+    assert doc["http"]["request"]["referrer"] == "https://portal.example.org/start"
+    assert doc["observer"]["ingress"] == {"interface": {"name": "ge-0/0/1"}}
+    assert doc["observer"]["egress"] == {"interface": {"name": "ge-0/0/2"}}
+    assert doc["related"]["hash"] == ["b" * 32, "c" * 40]
+
+
+def test_cef_parser_prefers_specific_keys_whatever_their_order() -> None:
+    doc = parse_cef(
+        "CEF:0|V|P|1|s|n|3|externalId=dev-1 eventId=42 outcome=success categoryOutcome=/Failure "
+        "deviceProcessName=syslogd dproc=sshd dpid=22 dvcpid=1",
+        CONTEXT,
+    )
+
+    assert doc is not None
+    assert doc["event"]["id"] == "42"
+    assert doc["event"]["outcome"] == "success"
+    assert doc["process"] == {"name": "sshd", "pid": 22}
+
+
+def test_cef_parser_uses_external_id_and_attempt_outcome_without_better_keys() -> None:
+    doc = parse_cef(
+        "CEF:0|V|P|1|s|n|3|externalId=dev-1 categoryOutcome=/Attempt requestContext=menu", CONTEXT
+    )
+
+    assert doc is not None
+    assert doc["event"]["id"] == "dev-1"
+    assert doc["event"]["outcome"] == "unknown"
+    assert "http" not in doc
+
+
+def test_cef_parser_reads_zoneless_times_in_the_device_zone() -> None:
+    doc = parse_cef(
+        "CEF:0|V|P|1|s|n|3|rt=Feb 10 2024 08:00:00 start=1707548400000 deviceTimeZone=Europe/Paris", CONTEXT
+    )
+    unknown_zone = parse_cef("CEF:0|V|P|1|s|n|3|rt=Feb 10 2024 08:00:00 dtz=Nowhere/Land", CONTEXT)
+
+    assert doc is not None
+    assert unknown_zone is not None
+    assert doc["@timestamp"] == "2024-02-10T07:00:00Z"
+    assert doc["event"]["start"] == "2024-02-10T07:00:00Z"
+    assert unknown_zone["@timestamp"] == "2024-02-10T08:00:00Z"
+    assert unknown_zone["event"]["timezone"] == "Nowhere/Land"
+
+
+def test_cef_parser_reads_geo_coordinates_in_range_only() -> None:
+    doc = parse_cef("CEF:0|V|P|1|s|n|3|slat=48.85 slong=2.35 dlat=123.0 dlong=east", CONTEXT)
+
+    assert doc is not None
+    assert doc["source"]["geo"] == {"location": {"lat": 48.85, "lon": 2.35}}
+    assert "destination" not in doc

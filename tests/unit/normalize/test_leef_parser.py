@@ -80,3 +80,61 @@ def test_leef_parser_reads_dev_time_without_format_by_common_rules() -> None:
 def test_leef_java_format_translates_to_strptime() -> None:
     assert java_format_to_strptime("MMM dd yyyy HH:mm:ss") == "%b %d %Y %H:%M:%S"
     assert java_format_to_strptime("yyyy-MM-dd'T'HH:mm:ss.SSSZ") == "%Y-%m-%dT%H:%M:%S.%f%z"
+
+
+@pytest.mark.parametrize(
+    ("java", "strptime"),
+    [
+        ("MMM dd yyyy HH:mm:ss.SSS zzz", "%b %d %Y %H:%M:%S.%f %Z"),
+        ("EEEE, d MMMM yy hh:mm a", "%A, %d %B %y %I:%M %p"),
+        ("'at 100%' HH", "at 100%% %H"),
+        ("dd/MM/yyyy HH:mm:ssXXX", "%d/%m/%Y %H:%M:%S%z"),
+    ],
+)
+def test_leef_java_format_reads_letter_runs_as_one_field(java: str, strptime: str) -> None:
+    assert java_format_to_strptime(java) == strptime
+
+
+@pytest.mark.parametrize(
+    ("dev_time", "dev_time_format", "expected"),
+    [
+        ("Jul 09 2024 14:30:05.125 CEST", "MMM dd yyyy HH:mm:ss.SSS zzz", "2024-07-09T12:30:05.125Z"),
+        ("Jul 09 2024 14:30:05", "HH HH", "2024-07-09T14:30:05Z"),
+    ],
+)
+def test_leef_parser_dev_time_formats_never_raise(dev_time: str, dev_time_format: str, expected: str) -> None:
+    doc = parse_leef(f"LEEF:1.0|V|P|1|E|devTime={dev_time}\tdevTimeFormat={dev_time_format}", CONTEXT)
+
+    assert doc is not None
+    assert doc["@timestamp"] == expected
+
+
+def test_leef_parser_maps_pre_nat_ports_packets_and_identity_attributes() -> None:
+    doc = parse_leef(
+        "LEEF:2.0|Acme|VPN|4.2|login|^|srcPreNAT=198.51.100.20^srcPreNATPort=50123^dstPreNAT=203.0.113.9^"
+        "dstPreNATPort=8443^totalPackets=17^identUsrName=EXAMPLE\\carol^identGrpName=Remote Staff^"
+        "identMAC=00:1a:2b:3c:4d:5e^role=Auditor^isLoginEvent=true",
+        CONTEXT,
+    )
+
+    assert doc is not None
+    assert doc["source"] == {"ip": "198.51.100.20", "port": 50123}
+    assert doc["destination"] == {"ip": "203.0.113.9", "port": 8443}
+    assert doc["network"]["packets"] == 17
+    assert doc["user"] == {
+        "name": "carol",
+        "domain": "example",
+        "group": {"name": "Remote Staff"},
+        "roles": ["Auditor"],
+    }
+    assert doc["host"] == {"mac": "00-1A-2B-3C-4D-5E"}
+    assert doc["event"]["category"] == ["authentication"]
+    assert doc["event"]["type"] == ["start"]
+
+
+def test_leef_parser_keeps_the_event_user_over_the_identity_user() -> None:
+    doc = parse_leef("LEEF:1.0|V|P|1|E|identUsrName=dave\tusrName=erin\tisLogoutEvent=false", CONTEXT)
+
+    assert doc is not None
+    assert doc["user"] == {"name": "erin"}
+    assert "category" not in doc["event"]
