@@ -7,7 +7,17 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Final
 
 from socflow.normalize import canonical
-from socflow.normalize.ecs import ECSDocument, put, put_ip, put_mac, put_port, put_time, put_traffic, put_user
+from socflow.normalize.ecs import (
+    ECSDocument,
+    add_related,
+    put,
+    put_ip,
+    put_mac,
+    put_port,
+    put_time,
+    put_traffic,
+    put_user,
+)
 from socflow.normalize.ipproto import put_transport
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
 
@@ -45,6 +55,24 @@ _ALLOWED: Final = frozenset(
         "start",
     }
 )
+# Interface roles (srcintfrole/dstintfrole) seen from the network perimeter.
+_INSIDE_ROLES: Final = frozenset({"lan", "dmz"})
+_DIRECTION_BY_ROLES: Final = {
+    (True, False): "outbound",
+    (False, True): "inbound",
+    (True, True): "internal",
+    (False, False): "external",
+}
+# direction= / dir= values (UTM and VPN logs) as ECS network.direction.
+_DIRECTION_WORDS: Final = {
+    "outgoing": "outbound",
+    "incoming": "inbound",
+    "outbound": "outbound",
+    "inbound": "inbound",
+}
+# event subtype=user actions that open or close a logon session.
+_LOGON_ACTIONS: Final = frozenset({"fsso-logon", "auth-logon", "login"})
+_LOGOFF_ACTIONS: Final = frozenset({"fsso-logoff", "auth-logout", "logout"})
 # UTM subtype -> the ECS category beside network.
 _UTM_CATEGORY: Final = {
     "ips": "intrusion_detection",
@@ -65,7 +93,8 @@ def _pairs(text: str) -> dict[str, str]:
             raw = raw[1:-1]
             if "\\" in raw:
                 raw = _UNESCAPE.sub(r"\1", raw)
-        values.setdefault(key, raw)
+        if raw != "N/A":  # FortiOS writes N/A for an unset field
+            values.setdefault(key, raw)
     return values
 
 
@@ -132,10 +161,59 @@ def _put_traffic(doc: ECSDocument, pairs: dict[str, str]) -> None:
         put(doc, "event.duration", duration * 1_000_000_000)
     put(doc, "network.application", pairs.get("app", "").lower())
     put(doc, "fortinet.firewall.sessionid", pairs.get("sessionid"))
+    put(doc, "network.direction", _direction(pairs))
+    put(doc, "source.user.group.name", pairs.get("group"))
+
+
+def _direction(pairs: dict[str, str]) -> str | None:
+    """Perimeter direction from the interface roles (lan/dmz inside, wan outside), else direction= or dir=."""
+    source_role, destination_role = pairs.get("srcintfrole", ""), pairs.get("dstintfrole", "")
+    known = _INSIDE_ROLES | {"wan"}
+    if source_role in known and destination_role in known:
+        return _DIRECTION_BY_ROLES[(source_role in _INSIDE_ROLES, destination_role in _INSIDE_ROLES)]
+    stated = pairs.get("direction") or pairs.get("dir") or ""
+    return _DIRECTION_WORDS.get(stated.lower())
+
+
+def _put_tls(doc: ECSDocument, pairs: dict[str, str]) -> None:
+    """Server certificate names (app-ctrl, ssl and webfilter logs) and the client's SNI."""
+    subject, issuer = pairs.get("scertcname"), pairs.get("scertissuer")
+    if subject:
+        put(doc, "tls.server.x509.subject.common_name", [subject])
+    if issuer:
+        put(doc, "tls.server.issuer", issuer)
+        put(doc, "tls.server.x509.issuer.common_name", [issuer])
+    put(doc, "tls.client.server_name", pairs.get("sni"))
+
+
+def _put_dns(doc: ECSDocument, pairs: dict[str, str]) -> None:
+    """DNS filter logs: the question, its transaction id and the answers (ipaddr="a, b")."""
+    name = pairs.get("qname")
+    put(doc, "dns.question.name", name)
+    put(doc, "dns.question.type", pairs.get("qtype"))
+    put(doc, "dns.question.class", pairs.get("qclass"))
+    put(doc, "dns.id", pairs.get("xid"))
+    add_related(doc, "hosts", name)
+    answers = []
+    for address in pairs.get("ipaddr", "").split(","):
+        try:
+            answers.append(canonical.ip(address.strip()))
+        except ValueError:
+            continue
+    if answers:
+        put(doc, "dns.resolved_ip", answers)
+        for address in answers:
+            add_related(doc, "ip", address)
 
 
 def _put_utm(doc: ECSDocument, pairs: dict[str, str], subtype: str) -> None:
-    put(doc, "event.category", ["network", _UTM_CATEGORY.get(subtype, "network")])
+    category = _UTM_CATEGORY.get(subtype, "network")
+    put(doc, "event.category", ["network"] if category == "network" else ["network", category])
+    # eventtype says what was detected (ftgd_blk, signature, infected ...); action= is the verdict
+    put(doc, "event.action", pairs.get("eventtype", "").lower())
+    # the security profile (web filter, DNS filter, application sensor) whose rule matched
+    put(doc, "rule.ruleset", pairs.get("profile") or pairs.get("applist"))
+    put(doc, "rule.category", pairs.get("appcat") or pairs.get("catdesc"))
     attack, virus = pairs.get("attack"), pairs.get("virus")
     if attack:
         put(doc, "rule.name", attack)
@@ -157,24 +235,31 @@ def _put_utm(doc: ECSDocument, pairs: dict[str, str], subtype: str) -> None:
     put(doc, "destination.domain", hostname)
     put(doc, "fortinet.firewall.catdesc", pairs.get("catdesc"))
     put(doc, "file.name", pairs.get("filename"))
-    put(doc, "dns.question.name", pairs.get("qname"))
-    put(doc, "dns.question.type", pairs.get("qtype"))
+    _put_dns(doc, pairs)
+    _put_tls(doc, pairs)
     put(doc, "fortinet.firewall.crlevel", pairs.get("crlevel"))
 
 
-def _put_system_event(doc: ECSDocument, pairs: dict[str, str]) -> None:
+def _put_system_event(doc: ECSDocument, pairs: dict[str, str], subtype: str) -> None:
     action = pairs.get("action", "").lower()
     status = pairs.get("status", "").lower()
-    if "login" in action or "logout" in action:
+    if subtype == "vpn":
+        _put_vpn_event(doc, pairs)
+    elif action in _LOGON_ACTIONS or action in _LOGOFF_ACTIONS:
         put(doc, "event.category", ["authentication"])
-        put(doc, "event.type", ["start" if action == "login" else "end"])
-    else:
-        put(doc, "event.category", ["host"] if pairs.get("subtype") == "system" else ["network"])
+        put(doc, "event.type", ["start" if action in _LOGON_ACTIONS else "end"])
+    elif subtype == "user":
+        put(doc, "event.category", ["authentication"])
         put(doc, "event.type", ["info"])
-    if status in {"success", "succeeded"}:
+    else:
+        put(doc, "event.category", ["host"] if subtype == "system" else ["network"])
+        put(doc, "event.type", ["info"])
+    if status in {"success", "succeeded", "logon"} or pairs.get("result") == "OK":
         put(doc, "event.outcome", "success")
-    elif status in {"failed", "failure"}:
+    elif status in {"failed", "failure", "negotiate_error"} or pairs.get("result") == "ERROR":
         put(doc, "event.outcome", "failure")
+    elif action in _LOGON_ACTIONS or action in _LOGOFF_ACTIONS:
+        put(doc, "event.outcome", "success")
     put_user(doc, "user", pairs.get("user"))
     user_interface = pairs.get("ui", "")
     address = _PAREN_IP.search(user_interface)
@@ -182,17 +267,39 @@ def _put_system_event(doc: ECSDocument, pairs: dict[str, str]) -> None:
         put_ip(doc, "source.ip", address[1])
     put_ip(doc, "source.ip", pairs.get("srcip"))
     put_ip(doc, "destination.ip", pairs.get("dstip"))
+    put_ip(doc, "host.ip", pairs.get("ip"))
     put(doc, "event.reason", pairs.get("reason"))
+    put(doc, "rule.description", pairs.get("logdesc"))
     put(doc, "fortinet.firewall.ui", user_interface)
     put(doc, "fortinet.firewall.logdesc", pairs.get("logdesc"))
 
 
+def _put_vpn_event(doc: ECSDocument, pairs: dict[str, str]) -> None:
+    """IPsec/SSL VPN logs: the remote peer (remip) is the source, the FortiGate (locip) the destination."""
+    put(doc, "event.category", ["network"])
+    put(doc, "event.type", ["connection"])
+    put_ip(doc, "source.ip", pairs.get("remip"))
+    put_port(doc, "source.port", pairs.get("remport"))
+    put_ip(doc, "destination.ip", pairs.get("locip"))
+    put_port(doc, "destination.port", pairs.get("locport"))
+    put_user(doc, "source.user", pairs.get("xauthuser") or pairs.get("user"))
+    put(doc, "source.user.group.name", pairs.get("xauthgroup") or pairs.get("group"))
+    for address in (pairs.get("tunnelip"), pairs.get("assignip")):
+        try:
+            add_related(doc, "ip", canonical.ip(address) if address else None)
+        except ValueError:
+            continue
+    put(doc, "network.direction", _DIRECTION_WORDS.get(pairs.get("dir", "").lower()))
+    put(doc, "fortinet.firewall.vpntunnel", pairs.get("vpntunnel"))
+
+
 def parse(text: str, context: ParseContext) -> ECSDocument | None:
-    """An ECS document for a FortiOS log; None when the line has no devname= and logid=."""
-    if "logid=" not in text or "devname=" not in text:
+    """An ECS document for a FortiOS log; None when the line has no logid= (or neither devname= nor type=)."""
+    if "logid=" not in text:
         return None
     pairs = _pairs(text)
-    if not pairs.get("logid") or not pairs.get("devname"):
+    # devname= is usual but not guaranteed (some relays and older builds drop it): logid= with type= will do
+    if not pairs.get("logid") or not (pairs.get("devname") or pairs.get("type")):
         return None
     if "type" not in pairs:
         raise ParseError("FortiGate log without type=")
@@ -210,7 +317,7 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
     put(doc, "observer.vendor", "Fortinet")
     put(doc, "observer.product", "FortiGate")
     put(doc, "observer.type", "firewall")
-    put(doc, "observer.name", pairs["devname"])
+    put(doc, "observer.name", pairs.get("devname"))
     put(doc, "observer.serial_number", pairs.get("devid"))
     put(doc, "fortinet.firewall.type", log_type)
     put(doc, "fortinet.firewall.subtype", subtype)
@@ -222,7 +329,7 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
     action = pairs.get("action", "").lower()
     put(doc, "event.action", action)
     if log_type == "event":
-        _put_system_event(doc, pairs)
+        _put_system_event(doc, pairs, subtype)
     else:
         put(doc, "event.category", ["network"])
         _put_traffic(doc, pairs)
@@ -231,8 +338,19 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
         put(doc, "fortinet.firewall.policyid", pairs.get("policyid"))
         put(doc, "rule.name", pairs.get("policyname"))
         put(doc, "rule.uuid", pairs.get("poluuid"))
-        verdict = "denied" if action in _DENIED else "allowed" if action in _ALLOWED else None
-        put(doc, "event.type", ["connection", verdict] if verdict else ["connection"])
+        put(doc, "rule.ruleset", pairs.get("policytype"))
+        put(doc, "event.reason", pairs.get("reason"))
+        blocked_by_profile = pairs.get("utmaction", "").lower() in _DENIED
+        verdict = (
+            "denied" if action in _DENIED or blocked_by_profile else "allowed" if action in _ALLOWED else None
+        )
+        kinds = ["connection"]
+        if log_type == "traffic" and action:
+            # traffic logs are written when a session closes, unless action=start (log at session start)
+            kinds.append("start" if action == "start" else "end")
+        put(doc, "event.type", [*kinds, verdict] if verdict else kinds)
+        # an allowed session or request is the firewall's success; a denial's outcome is left to event.type
+        put(doc, "event.outcome", "success" if verdict == "allowed" else None)
         if log_type == "utm":
             _put_utm(doc, pairs, subtype)
     return doc

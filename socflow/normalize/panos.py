@@ -105,6 +105,25 @@ _DENIED_PREFIXES: Final = ("block", "reset", "drop", "deny", "sinkhole")
 # Threat severity, most severe first (the lower the number, the worse, as in syslog).
 _SEVERITY: Final = {"critical": 1, "high": 2, "medium": 3, "low": 4, "informational": 5}
 _FILE_SUBTYPES: Final = frozenset({"file", "virus", "wildfire", "wildfire-virus", "data"})
+# What happened, by log subtype (event.action); the action column is the verdict (event.type, event.outcome).
+_TRAFFIC_ACTION: Final = {
+    "start": "flow_started",
+    "end": "flow_terminated",
+    "drop": "flow_dropped",
+    "deny": "flow_denied",
+}
+_THREAT_ACTION: Final = {
+    "url": "url_filtering",
+    "virus": "virus_detected",
+    "wildfire-virus": "wildfire_virus_detected",
+    "wildfire": "wildfire_verdict",
+    "spyware": "spyware_detected",
+    "vulnerability": "exploit_detected",
+    "file": "file_match",
+    "data": "data_match",
+    "flood": "flood_detected",
+    "scan": "scan_detected",
+}
 _THREAT_CATEGORY: Final = {
     "virus": "malware",
     "wildfire-virus": "malware",
@@ -176,7 +195,8 @@ def _put_common(doc: ECSDocument, fields: list[str], context: ParseContext) -> N
     put(doc, "panw.panos.flags", _at(fields, Field.FLAGS))
     put_transport(doc, _at(fields, Field.PROTO))
     action = _at(fields, Field.ACTION).lower()
-    put(doc, "event.action", action)
+    put(doc, "event.action", action)  # the subtype's event name replaces it for TRAFFIC and THREAT
+    put(doc, "panw.panos.action", action)
     denied = action in _DENIED or action.startswith(_DENIED_PREFIXES)
     put(doc, "event.outcome", "failure" if denied else "success" if action else None)
 
@@ -184,6 +204,7 @@ def _put_common(doc: ECSDocument, fields: list[str], context: ParseContext) -> N
 def _put_traffic(doc: ECSDocument, fields: list[str], subtype: str, context: ParseContext) -> None:
     action = _at(fields, Field.ACTION).lower()
     verdict = "denied" if action in _DENIED or action.startswith(_DENIED_PREFIXES) else "allowed"
+    put(doc, "event.action", _TRAFFIC_ACTION.get(subtype))
     phase = {"start": "start", "end": "end"}.get(subtype)
     put(doc, "event.type", ["connection", verdict, phase] if phase else ["connection", verdict])
     put(doc, "event.category", ["network"])
@@ -206,20 +227,22 @@ def _put_traffic(doc: ECSDocument, fields: list[str], subtype: str, context: Par
     put(doc, "panw.panos.destination.location", _at(fields, Traffic.DST_LOCATION))
     put(doc, "event.reason", _at(fields, Traffic.END_REASON))
     put(doc, "observer.name", _at(fields, Traffic.DEVICE_NAME))
+    put(doc, "observer.hostname", _at(fields, Traffic.DEVICE_NAME))
 
 
 def _put_threat(doc: ECSDocument, fields: list[str], subtype: str) -> None:
     action = _at(fields, Field.ACTION).lower()
     verdict = "denied" if action in _DENIED or action.startswith(_DENIED_PREFIXES) else "allowed"
     put(doc, "event.kind", "alert")
+    put(doc, "event.action", _THREAT_ACTION.get(subtype))
     put(doc, "event.category", ["network", _THREAT_CATEGORY.get(subtype, "intrusion_detection")])
     put(doc, "event.type", ["indicator", verdict] if subtype != "url" else ["access", verdict])
     misc = _at(fields, Threat.MISC)
-    if subtype == "url":
-        put(doc, "url.original", misc)
-    elif subtype in _FILE_SUBTYPES:
-        put(doc, "file.name", misc)
-    else:  # a vulnerability or spyware record names the URL or the file the signature matched
+    if subtype == "url" or (subtype in {"virus", "vulnerability"} and "/" in misc):
+        _put_url(doc, misc)
+    elif subtype in _FILE_SUBTYPES or subtype == "vulnerability":
+        _put_file(doc, misc)
+    else:  # a spyware record names the URL or the file the signature matched
         put(doc, "panw.panos.misc", misc)
     threat = _at(fields, Threat.THREAT)
     named = _THREAT_NAME.match(threat)
@@ -245,8 +268,38 @@ def _put_threat(doc: ECSDocument, fields: list[str], subtype: str) -> None:
     put_ip(doc, "panw.panos.x_forwarded_for", _at(fields, Threat.XFF))
     put(doc, "http.request.referrer", _at(fields, Threat.REFERER))
     put(doc, "observer.name", _at(fields, Threat.DEVICE_NAME))
+    put(doc, "observer.hostname", _at(fields, Threat.DEVICE_NAME))
     put(doc, "http.request.method", _at(fields, Threat.HTTP_METHOD).upper())
     put(doc, "panw.panos.threat.category", _at(fields, Threat.THREAT_CATEGORY))
+
+
+def _put_url(doc: ECSDocument, misc: str) -> None:
+    """PAN-OS writes the URL without its scheme ("host[:port]/path?query"): split it into url.*."""
+    put(doc, "url.original", misc)
+    authority, slash, rest = misc.partition("/")
+    if not slash:
+        authority, _, query = misc.partition("?")
+        put(doc, "url.query", query)
+    else:
+        path, _, query = rest.partition("?")
+        put(doc, "url.path", "/" + path)
+        put(doc, "url.query", query)
+    host, colon, port = authority.rpartition(":") if authority.count(":") == 1 else (authority, "", "")
+    if colon and port.isdigit():
+        put_port(doc, "url.port", port)
+    else:
+        host = authority
+    if host and " " not in host:
+        put(doc, "url.domain", host)
+        put(doc, "destination.domain", host)
+
+
+def _put_file(doc: ECSDocument, misc: str) -> None:
+    """A file name, or a path whose last part is the name."""
+    if "/" in misc or "\\" in misc:
+        put(doc, "file.path", misc)
+        misc = misc.replace("\\", "/").rpartition("/")[2]
+    put(doc, "file.name", misc)
 
 
 def parse(text: str, context: ParseContext) -> ECSDocument | None:

@@ -102,7 +102,7 @@ def test_fortigate_traffic_maps_network_fields() -> None:
 def test_fortigate_traffic_maps_event_and_observer() -> None:
     doc = _parse(TRAFFIC)
     assert get(doc, "event.action") == "close"
-    assert get(doc, "event.type") == ["connection", "allowed"]
+    assert get(doc, "event.type") == ["connection", "end", "allowed"]
     assert get(doc, "event.category") == ["network"]
     assert get(doc, "event.kind") == "event"
     assert get(doc, "event.code") == "0000000013"
@@ -146,7 +146,7 @@ def test_fortigate_date_time_without_tz_uses_the_sender_zone() -> None:
 def test_fortigate_denied_traffic() -> None:
     doc = _parse(DENY)
     assert get(doc, "event.action") == "deny"
-    assert get(doc, "event.type") == ["connection", "denied"]
+    assert get(doc, "event.type") == ["connection", "end", "denied"]
     assert get(doc, "message") == "Denied by forward policy check (policy 0)"
     assert get(doc, "network.protocol") == "rdp"
     assert get(doc, "source.nat") is None
@@ -280,3 +280,133 @@ def test_fortigate_ipv6_traffic() -> None:
     assert get(doc, "network.transport") == "udp"
     assert get(doc, "network.protocol") is None
     assert get(doc, "fortinet.firewall.service") == "udp/443"
+
+
+DNS_RESPONSE = (
+    'date=2026-12-03 time=17:20:00 devname="FGT-BRANCH-02" devid="FGT40FTK20005678" logid="1501054802" '
+    'type="utm" subtype="dns" eventtype="dns-response" level="notice" vd="root" policyid=5 sessionid=7001 '
+    'srcip=192.0.2.61 srcport=50123 srcintf="internal" srcintfrole="lan" dstip=198.51.100.53 dstport=53 '
+    'dstintf="wan2" dstintfrole="wan" proto=17 profile="branch-dns" xid=4711 qname="intranet.example.net" '
+    'qtype="AAAA" qtypeval=28 qclass="IN" ipaddr="203.0.113.7, 2001:db8::7" msg="Domain is monitored" '
+    'action="pass" cat=52 catdesc="Information Technology"'
+)
+APP_CTRL = (
+    'date=2026-12-03 time=17:21:00 devname="FGT-BRANCH-02" devid="FGT40FTK20005678" logid="1059028704" '
+    'type="utm" subtype="app-ctrl" eventtype="signature" level="information" vd="root" appid=15832 '
+    'user="mrossi" group="finance" srcip=192.0.2.62 dstip=203.0.113.40 srcport=52000 dstport=443 '
+    'srcintf="internal" srcintfrole="lan" dstintf="wan2" dstintfrole="wan" proto=6 service="SSL" '
+    'direction="outgoing" policyid=5 sessionid=7002 applist="branch-apps" action="pass" '
+    'appcat="Storage.Backup" '
+    'app="Example.Drive" hostname="drive.example.com" url="/" msg="Storage.Backup: Example.Drive," '
+    'scertcname="*.example.com" scertissuer="Example Issuing CA 2"'
+)
+VPN_IPSEC = (
+    'date=2026-12-03 time=17:22:00 devname="FGT-BRANCH-02" devid="FGT40FTK20005678" logid="0101037124" '
+    'type="event" subtype="vpn" level="error" vd="root" logdesc="IPsec phase 1 error" '
+    'msg="IPsec phase 1 error" '
+    'action="negotiate" remip=198.51.100.200 locip=203.0.113.2 remport=500 locport=500 outintf="wan2" '
+    'user="N/A" group="N/A" xauthuser="N/A" assignip=N/A vpntunnel="to-hq" status="negotiate_error" '
+    'reason="peer SA proposal not match local policy"'
+)
+SSL_VPN_UP = (
+    'date=2026-12-03 time=17:23:00 devname="FGT-BRANCH-02" devid="FGT40FTK20005678" logid="0101039947" '
+    'type="event" subtype="vpn" level="information" vd="root" logdesc="SSL VPN tunnel up" action="tunnel-up" '
+    'tunneltype="ssl-tunnel" tunnelid=77 remip=198.51.100.201 tunnelip=10.212.134.200 user="mrossi" '
+    'group="remote-staff" reason="tunnel established" msg="SSL tunnel established"'
+)
+FSSO_LOGON = (
+    'date=2026-12-03 time=17:24:00 devname="FGT-BRANCH-02" devid="FGT40FTK20005678" logid="0102043014" '
+    'type="event" subtype="user" level="notice" vd="root" logdesc="FSSO logon authentication status" '
+    'srcip=192.0.2.63 user="lbianchi" server="dc-collector" action="FSSO-logon" '
+    'msg="FSSO-logon event from FSSO_dc-collector: user lbianchi logged on 192.0.2.63"'
+)
+
+
+def test_fortigate_dns_filter_maps_question_answers_and_profile() -> None:
+    doc = _parse(DNS_RESPONSE)
+    assert get(doc, "event.action") == "dns-response"
+    assert get(doc, "event.category") == ["network"]
+    assert get(doc, "dns.question.name") == "intranet.example.net"
+    assert get(doc, "dns.question.type") == "AAAA"
+    assert get(doc, "dns.question.class") == "IN"
+    assert get(doc, "dns.id") == "4711"
+    assert get(doc, "dns.resolved_ip") == ["203.0.113.7", "2001:db8::7"]
+    assert get(doc, "related.hosts") == ["intranet.example.net"]
+    assert "2001:db8::7" in get(doc, "related.ip")
+    assert get(doc, "rule.ruleset") == "branch-dns"
+    assert get(doc, "rule.category") == "Information Technology"
+    assert get(doc, "network.direction") == "outbound"
+
+
+def test_fortigate_app_control_maps_sensor_certificate_and_group() -> None:
+    doc = _parse(APP_CTRL)
+    assert get(doc, "event.action") == "signature"
+    assert get(doc, "event.type") == ["connection", "allowed"]
+    assert get(doc, "event.outcome") == "success"
+    assert get(doc, "rule.ruleset") == "branch-apps"
+    assert get(doc, "rule.category") == "Storage.Backup"
+    assert get(doc, "source.user.group.name") == "finance"
+    assert get(doc, "tls.server.x509.subject.common_name") == ["*.example.com"]
+    assert get(doc, "tls.server.x509.issuer.common_name") == ["Example Issuing CA 2"]
+
+
+def test_fortigate_traffic_policy_type_is_the_ruleset_and_roles_give_direction() -> None:
+    doc = _parse(TRAFFIC)
+    assert get(doc, "rule.ruleset") == "policy"
+    assert get(doc, "network.direction") == "outbound"
+    inbound = TRAFFIC.replace('srcintfrole="lan"', 'srcintfrole="wan"').replace(
+        'dstintfrole="wan"', 'dstintfrole="dmz"'
+    )
+    assert get(_parse(inbound), "network.direction") == "inbound"
+
+
+def test_fortigate_traffic_blocked_by_a_security_profile_is_denied() -> None:
+    doc = _parse(TRAFFIC.replace('appcat="unscanned"', 'appcat="Video/Audio" utmaction="block"'))
+    assert get(doc, "event.type") == ["connection", "end", "denied"]
+    assert get(doc, "event.outcome") is None
+
+
+def test_fortigate_session_start_log_is_a_start() -> None:
+    doc = _parse(TRAFFIC.replace('action="close"', 'action="start"'))
+    assert get(doc, "event.type") == ["connection", "start", "allowed"]
+
+
+def test_fortigate_ipsec_error_has_the_peer_as_source_and_fails() -> None:
+    doc = _parse(VPN_IPSEC)
+    assert get(doc, "event.category") == ["network"]
+    assert get(doc, "event.type") == ["connection"]
+    assert get(doc, "event.outcome") == "failure"
+    assert get(doc, "source.ip") == "198.51.100.200"
+    assert get(doc, "source.port") == 500
+    assert get(doc, "destination.ip") == "203.0.113.2"
+    assert get(doc, "destination.port") == 500
+    assert get(doc, "rule.description") == "IPsec phase 1 error"
+    assert get(doc, "user") is None  # N/A means no user
+    assert get(doc, "source.user") is None
+
+
+def test_fortigate_ssl_vpn_tunnel_up_maps_user_group_and_tunnel_ip() -> None:
+    doc = _parse(SSL_VPN_UP)
+    assert get(doc, "source.ip") == "198.51.100.201"
+    assert get(doc, "source.user.name") == "mrossi"
+    assert get(doc, "source.user.group.name") == "remote-staff"
+    assert get(doc, "related.ip") == ["198.51.100.201", "10.212.134.200"]
+    assert get(doc, "event.reason") == "tunnel established"
+
+
+def test_fortigate_fsso_logon_is_an_authentication_start() -> None:
+    doc = _parse(FSSO_LOGON)
+    assert get(doc, "event.category") == ["authentication"]
+    assert get(doc, "event.type") == ["start"]
+    assert get(doc, "event.outcome") == "success"
+    assert get(doc, "user.name") == "lbianchi"
+    assert get(doc, "source.ip") == "192.0.2.63"
+    logoff = FSSO_LOGON.replace('action="FSSO-logon"', 'action="FSSO-logoff"')
+    assert get(_parse(logoff), "event.type") == ["end"]
+
+
+def test_fortigate_log_without_devname_is_still_parsed() -> None:
+    doc = _parse(APP_CTRL.replace('devname="FGT-BRANCH-02" ', ""))
+    assert get(doc, "observer.name") is None
+    assert get(doc, "observer.serial_number") == "FGT40FTK20005678"
+    assert get(doc, "source.ip") == "192.0.2.62"

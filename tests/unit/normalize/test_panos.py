@@ -112,7 +112,8 @@ def test_panos_traffic_maps_counters_time_and_reason() -> None:
 
 def test_panos_traffic_maps_event_and_observer() -> None:
     doc = _parse(TRAFFIC_END)
-    assert get(doc, "event.action") == "allow"
+    assert get(doc, "event.action") == "flow_terminated"
+    assert get(doc, "panw.panos.action") == "allow"
     assert get(doc, "event.outcome") == "success"
     assert get(doc, "event.kind") == "event"
     assert get(doc, "event.category") == ["network"]
@@ -134,7 +135,8 @@ def test_panos_generated_time_is_read_in_the_sender_zone() -> None:
 
 def test_panos_traffic_deny() -> None:
     doc = _parse(TRAFFIC_DENY)
-    assert get(doc, "event.action") == "deny"
+    assert get(doc, "event.action") == "flow_denied"
+    assert get(doc, "panw.panos.action") == "deny"
     assert get(doc, "event.outcome") == "failure"
     assert get(doc, "event.type") == ["connection", "denied"]
     assert get(doc, "rule.name") == "Block-Inbound"
@@ -149,7 +151,8 @@ def test_panos_threat_vulnerability_is_an_alert_with_threat_fields() -> None:
     assert get(doc, "event.kind") == "alert"
     assert get(doc, "event.category") == ["network", "intrusion_detection"]
     assert get(doc, "event.type") == ["indicator", "denied"]
-    assert get(doc, "event.action") == "reset-both"
+    assert get(doc, "event.action") == "exploit_detected"
+    assert get(doc, "panw.panos.action") == "reset-both"
     assert get(doc, "panw.panos.threat.name") == "Apache Log4j Remote Code Execution Vulnerability"
     assert get(doc, "panw.panos.threat.id") == "91991"
     assert get(doc, "panw.panos.threat.direction") == "client-to-server"
@@ -161,7 +164,8 @@ def test_panos_threat_vulnerability_is_an_alert_with_threat_fields() -> None:
 
 def test_panos_threat_quoted_fields_keep_their_commas() -> None:
     doc = _parse(THREAT_VULN)
-    assert get(doc, "panw.panos.misc") == "www.example.com/search.php?q=a,b"
+    assert get(doc, "url.original") == "www.example.com/search.php?q=a,b"
+    assert get(doc, "url.query") == "q=a,b"
     assert get(doc, "user_agent.original") == "Mozilla/5.0 (X11; Linux x86_64) curl, like Gecko"
     assert get(doc, "observer.name") == "PA-3220-EDGE"  # the columns after the quotes stay aligned
     assert get(doc, "http.request.method") == "GET"
@@ -180,7 +184,8 @@ def test_panos_threat_url_maps_url_and_http_fields() -> None:
     assert get(doc, "url.original") == "gambling.example.org/poker/?table=1"
     assert get(doc, "event.category") == ["network", "web"]
     assert get(doc, "event.type") == ["access", "denied"]
-    assert get(doc, "event.action") == "block-url"
+    assert get(doc, "event.action") == "url_filtering"
+    assert get(doc, "panw.panos.action") == "block-url"
     assert get(doc, "panw.panos.url.category") == "gambling"
     assert get(doc, "panw.panos.threat.id") == "9999"
     assert get(doc, "panw.panos.threat.name") is None
@@ -259,3 +264,40 @@ def test_panos_parse_never_raises_other_than_parse_error(text: str) -> None:
 def test_panos_parse_survives_csv_shaped_garbage(fields: list[str]) -> None:
     with contextlib.suppress(ParseError):
         parse("1,2026/12/03 17:10:00,0128,THREAT," + ",".join(fields), CONTEXT)
+
+
+def test_panos_traffic_start_and_drop_are_named_by_subtype() -> None:
+    start = TRAFFIC_END.replace(",TRAFFIC,end,", ",TRAFFIC,start,")
+    assert get(_parse(start), "event.action") == "flow_started"
+    dropped = TRAFFIC_END.replace(",TRAFFIC,end,", ",TRAFFIC,drop,").replace(",tcp,allow,", ",tcp,drop,")
+    doc = _parse(dropped)
+    assert get(doc, "event.action") == "flow_dropped"
+    assert get(doc, "event.outcome") == "failure"
+
+
+def test_panos_device_name_is_the_observer_hostname() -> None:
+    assert get(_parse(TRAFFIC_END), "observer.hostname") == "PA-3220-EDGE"
+    assert get(_parse(THREAT_URL), "observer.hostname") == "PA-3220-EDGE"
+
+
+def test_panos_threat_url_is_split_without_a_scheme() -> None:
+    doc = _parse(THREAT_URL)
+    assert get(doc, "url.domain") == "gambling.example.org"
+    assert get(doc, "url.path") == "/poker/"
+    assert get(doc, "url.query") == "table=1"
+    assert get(doc, "destination.domain") == "gambling.example.org"
+    with_port = THREAT_URL.replace("gambling.example.org/poker/?table=1", "portal.example.net:8443/login")
+    doc = _parse(with_port)
+    assert get(doc, "url.domain") == "portal.example.net"
+    assert get(doc, "url.port") == 8443
+    assert get(doc, "url.path") == "/login"
+
+
+def test_panos_threat_file_path_gives_the_file_name() -> None:
+    record = THREAT_VULN.replace(",THREAT,vulnerability,", ",THREAT,file,").replace(
+        '"www.example.com/search.php?q=a,b"', "C:\\Users\\jdoe\\Downloads\\invoice.pdf.exe"
+    )
+    doc = _parse(record)
+    assert get(doc, "file.path") == "C:\\Users\\jdoe\\Downloads\\invoice.pdf.exe"
+    assert get(doc, "file.name") == "invoice.pdf.exe"
+    assert get(doc, "event.action") == "file_match"
