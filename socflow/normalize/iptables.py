@@ -10,7 +10,8 @@ from socflow.normalize.ipproto import put_transport
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
 
 # Optional "kernel:" tag and "[uptime]" stamp, then the --log-prefix text, then the packet fields.
-_FIELDS: Final = re.compile(r"(?:^|\s)IN=\S*\s+OUT=")
+# A prefix ending in "]" is often written with no blank before IN= (EdgeOS/VyOS "[NAME-10-A]IN=").
+_FIELDS: Final = re.compile(r"(?:^|(?<=[\s\]]))IN=\S*\s+OUT=")
 _HEAD: Final = re.compile(r"(?:.*\bkernel:)?\s*(?:\[\s*\d+\.\d+\])?\s*(?P<prefix>.*)", re.DOTALL)
 _WORD: Final = re.compile(r"[a-z]+")
 _FLAG: Final = re.compile(r"[A-Z]{2,4}")
@@ -34,6 +35,13 @@ _ALLOW_WORDS: Final[dict[str, str]] = {
     "permit": "permit",
     "pass": "allow",
 }
+# EdgeOS/VyOS rule prefix "[<rule set>-<rule number or default>-<action letter>]".
+_RULE_LABEL: Final = re.compile(r"\[(?P<name>[^\]\s]+)-(?P<rule>\d+|default)-(?P<letter>[A-Z])\]")
+_LABEL_ACTIONS: Final[dict[str, tuple[str, str]]] = {
+    "A": ("accept", "allowed"),
+    "D": ("drop", "denied"),
+    "R": ("reject", "denied"),
+}
 _TCP_FLAGS: Final = frozenset({"SYN", "ACK", "FIN", "RST", "PSH", "URG", "ECE", "CWR"})
 
 
@@ -46,8 +54,16 @@ def _put_macs(doc: ECSDocument, value: str) -> None:
     put_mac(doc, "source.mac", ":".join(octets[6:12]))
 
 
-def _action(prefix: str) -> tuple[str | None, str | None]:
-    """(event.action, event.type verdict) from the words of a log prefix such as "[UFW BLOCK]"."""
+def _action(doc: ECSDocument, prefix: str) -> tuple[str | None, str | None]:
+    """(event.action, event.type verdict) from a log prefix such as "[UFW BLOCK]" or "[WAN_IN-20-D]".
+
+    A rule label names the rule set and rule (rule.name, rule.id) and says the verdict in its last
+    letter; any other prefix is searched for a verdict word."""
+    if "[" in prefix and (label := _RULE_LABEL.search(prefix)) is not None:
+        doc["rule"] = {"name": label["name"], "id": label["rule"]}
+        verdict = _LABEL_ACTIONS.get(label["letter"])
+        if verdict is not None:
+            return verdict
     for word in _WORD.findall(prefix.lower()):
         if word in _DENY_WORDS:
             return _DENY_WORDS[word], "denied"
@@ -97,7 +113,7 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
     prefix = head.group("prefix").strip() if head else ""
     if prefix:
         doc["iptables"] = {"prefix": prefix}
-    action, verdict = _action(prefix)
+    action, verdict = _action(doc, prefix)
     if action:
         event["action"] = action
     event["type"] = ["connection", verdict] if verdict else ["connection"]

@@ -134,6 +134,35 @@ _FORMS: Final[tuple[_Form, ...]] = (
         "start",
         "failure",
     ),
+    _form(  # an account rule in sshd's PAM stack (e.g. a minimum uid) refused the user
+        r'^pam_succeed_if\(sshd:\w+\): requirement "(?P<reason>[^"]*)" not met by user "(?P<user>[^"]*)"',
+        "ssh_user_not_allowed",
+        "authentication",
+        "denied",
+        "failure",
+    ),
+    _form(  # sshd reporting its PAM stack's refusal; "illegal user" is older sshd's "invalid user"
+        r"^error: PAM: (?P<reason>.+?) for (?P<invalid>(?:illegal|invalid) user )?(?P<user>\S*) from "
+        + _ADDR,
+        "ssh_auth_failure",
+        "authentication",
+        "start",
+        "failure",
+    ),
+    _form(
+        r"^subsystem request for (?P<subsystem>\S+) by user (?P<user>\S+) failed, (?P<reason>.*)",
+        "ssh_subsystem_request",
+        "session",
+        "info",
+        "failure",
+    ),
+    _form(
+        r"^subsystem request for (?P<subsystem>\S+) by user (?P<user>\S+)$",
+        "ssh_subsystem_request",
+        "session",
+        "info",
+        None,
+    ),
     _form(
         r"^Did not receive identification string from " + _ADDR + r"(?: " + _PORT + ")?",
         "ssh_no_identification",
@@ -155,8 +184,9 @@ _SNIFF: Final = re.compile(
     r"^(?:sshd(?:-session)?(?:\[\d+\])?:\s*)?(?:message repeated \d+ times: \[\s*)?"
     r"(?:Accepted \S+ for |Failed \S+ for |Invalid user |error: maximum authentication attempts exceeded |"
     r"Disconnecting (?:invalid |authenticating )?user |Connection (?:closed|reset) by |Disconnected from |"
-    r"Received disconnect from |User \S+ from \S+ not allowed |pam_unix\(sshd:|"
-    r"PAM \d+ more authentication failures; |Did not receive identification string |"
+    r"Received disconnect from |User \S+ from \S+ not allowed |pam_unix\(sshd:|pam_succeed_if\(sshd:|"
+    r"PAM \d+ more authentication failures; |error: PAM: |subsystem request for |"
+    r"Did not receive identification string |"
     r"Unable to negotiate with )"
 )
 _PAIR: Final = re.compile(r"(\w+)=(\S*)")
@@ -179,6 +209,7 @@ def _put_pam_pairs(doc: ECSDocument, pairs: str) -> None:
 
 _SSHD_GROUPS: Final = (  # regex group -> sshd.* field, after sshd.method and network.protocol
     ("key_type", "key_type"),
+    ("subsystem", "subsystem"),
     ("fingerprint", "key_fingerprint"),
     ("reason", "reason"),
 )

@@ -99,9 +99,13 @@ def _command(doc: ECSDocument, user: str, rest: str) -> None:
 def _pam_auth(doc: ECSDocument, what: str) -> None:
     head, _, pairs_text = what.partition(";")
     pairs = dict(_PAIR.findall(pairs_text))
-    put_user(doc, "user", pairs.get("logname") or pairs.get("ruser") or pairs.get("user"))
-    put_user(doc, "user.effective", pairs.get("user"))
-    put(doc, "user.id", pairs.get("uid"))
+    # sudo sets PAM's ruser to the user who ran it and user to the account whose password it asks
+    # (the same one unless targetpw/rootpw); logname is only the terminal's original login.
+    invoker = pairs.get("ruser") or pairs.get("user") or pairs.get("logname")
+    put_user(doc, "user", invoker)
+    if pairs.get("user") and pairs["user"] != invoker:
+        put_user(doc, "user.effective", pairs["user"])
+    put(doc, "user.id", pairs.get("uid"))  # the caller's real uid: the invoker's
     put(doc, "sudo.tty", pairs.get("tty"))
     rhost = pairs.get("rhost")
     if rhost and not put_ip(doc, "source.ip", rhost):

@@ -171,3 +171,42 @@ def test_iptables_parse_never_raises_other_than_parse_error(text: str) -> None:
 def test_iptables_parse_survives_netfilter_shaped_garbage(text: str) -> None:
     with contextlib.suppress(ParseError):
         parse("IN=eth0 OUT= " + text, CONTEXT)
+
+
+@pytest.mark.parametrize(
+    ("letter", "action", "verdict"),
+    [("A", "accept", "allowed"), ("D", "drop", "denied"), ("R", "reject", "denied")],
+)
+def test_iptables_edgeos_rule_label_gives_rule_and_verdict(letter: str, action: str, verdict: str) -> None:
+    # EdgeOS/VyOS write "[<rule set>-<rule>-<A|D|R>]" straight before IN=, with no blank.
+    doc = _parse(
+        f"kernel: [LAB_IN-30-{letter}]IN=eth1 OUT=eth0 MAC=02:00:5e:10:00:01:02:00:5e:10:00:02:08:00 "
+        "SRC=198.51.100.7 DST=192.0.2.20 LEN=60 TOS=0x00 PREC=0x00 TTL=61 ID=4242 DF PROTO=TCP "
+        "SPT=50123 DPT=8443 WINDOW=29200 RES=0x00 SYN URGP=0"
+    )
+    assert get(doc, "event.action") == action
+    assert get(doc, "event.type") == ["connection", verdict]
+    assert get(doc, "rule.name") == "LAB_IN"
+    assert get(doc, "rule.id") == "30"
+    assert get(doc, "iptables.prefix") == f"[LAB_IN-30-{letter}]"
+    assert get(doc, "observer.ingress.interface.name") == "eth1"
+    assert get(doc, "observer.egress.interface.name") == "eth0"
+    assert get(doc, "source.ip") == "198.51.100.7"
+    assert get(doc, "destination.port") == 8443
+
+
+def test_iptables_default_rule_label_and_hyphenated_rule_set() -> None:
+    doc = _parse(
+        "[dmz-inside-default-D]IN=eth2 OUT= SRC=203.0.113.80 DST=192.0.2.5 LEN=76 TOS=0x00 PREC=0x00 "
+        "TTL=243 ID=3001 PROTO=47"
+    )
+    assert get(doc, "rule.name") == "dmz-inside"
+    assert get(doc, "rule.id") == "default"
+    assert get(doc, "event.action") == "drop"
+    assert get(doc, "network.iana_number") == "47"
+    assert get(doc, "network.transport") == "gre"
+
+
+def test_iptables_prefix_without_rule_label_sets_no_rule() -> None:
+    doc = _parse(UFW_BLOCK)
+    assert get(doc, "rule") is None

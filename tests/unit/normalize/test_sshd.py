@@ -246,3 +246,67 @@ def test_sshd_host_name_instead_of_address_goes_to_source_domain() -> None:
     assert get(doc, "source.ip") is None
     assert get(doc, "source.domain") == "jump.corp.example"
     assert get(doc, "user.name") == "bob"
+
+
+@pytest.mark.parametrize(
+    ("text", "user", "invalid"),
+    [
+        ("error: PAM: Authentication failure for carol from 198.51.100.41", "carol", None),
+        (
+            "error: PAM: User not known to the underlying authentication module for illegal user "
+            "ghost from scanner.example.net",
+            "ghost",
+            True,
+        ),
+        ("error: PAM: Authentication failure for invalid user admin from 203.0.113.60", "admin", True),
+    ],
+)
+def test_sshd_pam_error_is_authentication_failure(text: str, user: str, invalid: bool | None) -> None:
+    doc = _parse(text)
+    assert get(doc, "event.action") == "ssh_auth_failure"
+    assert get(doc, "event.category") == ["authentication"]
+    assert get(doc, "event.outcome") == "failure"
+    assert get(doc, "user.name") == user
+    assert get(doc, "sshd.invalid_user") is invalid
+    assert get(doc, "sshd.reason") is not None
+    assert get(doc, "source.ip") or get(doc, "source.domain")
+
+
+def test_sshd_pam_error_with_host_name_fills_source_domain() -> None:
+    doc = _parse("error: PAM: Authentication failure for dave from bastion.corp.example")
+    assert get(doc, "source.domain") == "bastion.corp.example"
+    assert get(doc, "source.ip") is None
+
+
+def test_sshd_subsystem_request_names_user_and_subsystem() -> None:
+    doc = _parse("subsystem request for sftp by user erin")
+    assert get(doc, "event.action") == "ssh_subsystem_request"
+    assert get(doc, "event.category") == ["session"]
+    assert get(doc, "event.type") == ["info"]
+    assert get(doc, "event.outcome") is None
+    assert get(doc, "user.name") == "erin"
+    assert get(doc, "sshd.subsystem") == "sftp"
+
+
+def test_sshd_failed_subsystem_request_is_failure() -> None:
+    doc = _parse("subsystem request for backup by user erin failed, subsystem not found")
+    assert get(doc, "event.outcome") == "failure"
+    assert get(doc, "sshd.subsystem") == "backup"
+    assert get(doc, "sshd.reason") == "subsystem not found"
+
+
+def test_sshd_sniff_claims_pam_error_and_subsystem_lines() -> None:
+    assert sniff("error: PAM: Authentication failure for carol from 198.51.100.41")
+    assert sniff("sshd[812]: subsystem request for sftp by user erin")
+
+
+def test_sshd_pam_account_requirement_not_met_is_denied() -> None:
+    doc = _parse('pam_succeed_if(sshd:auth): requirement "uid >= 1000" not met by user "svc-backup"')
+    assert get(doc, "event.action") == "ssh_user_not_allowed"
+    assert get(doc, "event.type") == ["denied"]
+    assert get(doc, "event.outcome") == "failure"
+    assert get(doc, "user.name") == "svc-backup"
+    assert get(doc, "sshd.reason") == "uid >= 1000"
+    assert sniff(
+        'sshd[77]: pam_succeed_if(sshd:account): requirement "user ingroup ops" not met by user "ivan"'
+    )

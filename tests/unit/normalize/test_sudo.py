@@ -140,3 +140,25 @@ def test_sudo_attempt_count_is_read(count: int) -> None:
     noun = "attempt" if count == 1 else "attempts"
     doc = _parse(f"bob : {count} incorrect password {noun} ; TTY=pts/2 ; PWD=/ ; USER=root ; COMMAND=/bin/ls")
     assert get(doc, "sudo.attempts") == count
+
+
+def test_sudo_pam_auth_failure_user_is_the_invoker_not_the_login_name() -> None:
+    # frank logged in, switched to grace with su, then ran sudo as grace: PAM's ruser/user are grace.
+    doc = _parse(
+        "pam_unix(sudo:auth): authentication failure; logname=frank uid=1004 euid=0 tty=/dev/pts/3 "
+        "ruser=grace rhost=  user=grace"
+    )
+    assert get(doc, "user.name") == "grace"
+    assert get(doc, "user.id") == "1004"
+    assert get(doc, "user.effective.name") is None
+    assert get(doc, "related.user") == ["grace"]
+
+
+def test_sudo_pam_auth_failure_keeps_the_asked_account_when_it_differs() -> None:
+    # With targetpw/rootpw sudo asks for another account's password: PAM's user= names it.
+    doc = _parse(
+        "pam_unix(sudo:auth): authentication failure; logname=heidi uid=1005 euid=0 tty=/dev/pts/4 "
+        "ruser=heidi rhost=  user=root"
+    )
+    assert get(doc, "user.name") == "heidi"
+    assert get(doc, "user.effective.name") == "root"
