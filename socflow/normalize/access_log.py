@@ -1,9 +1,12 @@
 """Web server access logs (Apache and nginx, Common and Combined Log Format) to ECS web events.
 
-Accepted shape: `[vhost[:port]] client ident user [time] "request" status bytes ["referrer" "agent"]`
-and then optionally one request time: a decimal one is seconds (nginx `$request_time`), a whole
-number is microseconds (Apache `%D`). Anything else after the agent is kept in
-`<module>.access.extra`, not guessed at."""
+Accepted shape: `[vhost[:port]] client ident user [time] "request" status bytes ["referrer" "agent"]`,
+where the client may be an address list (`$proxy_add_x_forwarded_for`: the last entry is the peer).
+After the agent: optionally the forwarded-for list (nginx's default `main` format ends with
+`"$http_x_forwarded_for"`; `X-Forwarded-For="..."` is accepted too) and one request time: a decimal
+is seconds (nginx `$request_time`), a whole number microseconds (Apache `%D`). Anything else after the
+agent is kept in `<module>.access.extra`, not guessed at. mod_ssl's default `ssl_request_log` line
+(`[time] client protocol cipher "request" bytes`) is read too."""
 
 from __future__ import annotations
 
@@ -11,17 +14,22 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
-from socflow.normalize.ecs import ECSDocument, put, put_ip, put_port, put_time, put_user
+from socflow.normalize.ecs import ECSDocument, put, put_port, put_time, put_user
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
+from socflow.normalize.web_request import put_forwarded, put_peer, put_request_line, split_chain
 
 _QUOTED: Final = r'"(?:[^"\\]|\\.)*"'
-_BODY: Final = (
-    r"(?P<client>\S+) (?P<ident>\S+) (?P<user>\S+) \[(?P<time>\d[^\]]*)\] "
-    rf"(?P<request>{_QUOTED}) (?P<status>\d{{3}}|-) (?P<bytes>\d+|-)"
+_TAIL: Final = (
+    rf"\[(?P<time>\d[^\]]*)\] (?P<request>{_QUOTED}) (?P<status>\d{{3}}|-) (?P<bytes>\d+|-)"
     rf"(?: (?P<referrer>{_QUOTED}) (?P<agent>{_QUOTED}))?(?P<rest>.*)"
 )
-_LINE: Final = re.compile(rf"(?:(?P<vhost>[^\s\[\"]+) )?{_BODY}", re.DOTALL)
-_LINE_ANYWHERE: Final = re.compile(rf"(?:^|\s){_BODY}", re.DOTALL)
+# `head` is everything before ident and user: client, or vhost + client, or an address list.
+_LINE: Final = re.compile(rf"(?P<head>[^\[\]\s][^\[\]]*?) (?P<ident>\S+) (?P<user>\S+) {_TAIL}", re.DOTALL)
+_LINE_ANYWHERE: Final = re.compile(rf"(?:^|\s)(?P<head>\S+) (?P<ident>\S+) (?P<user>\S+) {_TAIL}", re.DOTALL)
+_SSL_REQUEST: Final = re.compile(
+    rf"\[(?P<time>\d[^\]]*)\] (?P<client>\S+) (?P<protocol>\S+) (?P<cipher>\S+) (?P<request>{_QUOTED})"
+    r" (?P<bytes>\d+|-)\s*"
+)
 _TIME: Final = re.compile(
     r"(\d{1,2})/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))? ([+-])(\d\d)(\d\d)"
 )
@@ -31,11 +39,17 @@ _MONTHS: Final = {
         ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
     )
 }
-_REQUEST: Final = re.compile(r"(?P<method>[A-Z][A-Z_-]{0,19}) (?P<target>\S+)(?: HTTP/(?P<version>[\d.]+))?")
-_SNIFF: Final = re.compile(
-    r"(?:\S+ )?\S+ \S+ \S+ \[\d{1,2}/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d(?:\.\d+)? [+-]\d{4}\] \""
+_SNIFF: Final = re.compile(r" \S+ \S+ \[\d{1,2}/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d(?:\.\d+)? [+-]\d{4}\] \"")
+_SNIFF_SSL: Final = re.compile(
+    r"\[\d{1,2}/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d(?:\.\d+)? [+-]\d{4}\] \S+ \S+ \S+ \""
 )
-_DURATION: Final = re.compile(r"\s*(?P<seconds>\d+\.\d+)|\s*(?P<micros>\d+)")
+_REST: Final = re.compile(
+    r'(?:\s+(?:X-Forwarded-For=)?(?P<forwarded>"[^"]*"))?'
+    r"(?:\s+(?:(?P<seconds>\d+\.\d+)|(?P<micros>\d+)))?\s*"
+)
+_VHOST: Final = re.compile(
+    r"(?P<name>[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>\d{1,5}))?|[0-9A-Fa-f:]+"
+)
 _UNESCAPE: Final = re.compile(r"\\([\"\\])")
 
 
@@ -67,45 +81,52 @@ def _time(text: str) -> datetime:
         raise ParseError(f"access log time {text!r} is not a real date") from None
 
 
-def _put_client(doc: ECSDocument, client: str) -> None:
-    if put_ip(doc, "source.ip", client):
+def _put_head(doc: ECSDocument, head: str) -> None:
+    """Client (source.*), virtual host (destination.* and url.*) and forwarded-for chain from `head`."""
+    tokens = head.split()
+    listed = any(token.startswith('"') or token.endswith(",") for token in tokens)
+    if len(tokens) > 2 and not listed:  # words before the entry (e.g. a log shipper's prefix)
+        tokens = tokens[-1:]
+    vhost = None
+    if len(tokens) > 1 and not tokens[0].startswith('"') and not tokens[0].endswith(","):
+        vhost = tokens.pop(0)
+    chain = split_chain(" ".join(tokens))
+    if not chain:
         return
-    if client != "-":
-        put(doc, "source.domain", client.lower())
+    put_peer(doc, "source", chain[-1])  # the connection's peer; the entries before it were forwarded
+    put_forwarded(doc, chain[:-1])
+    found = _VHOST.fullmatch(vhost) if vhost else None
+    if found is not None and vhost is not None and vhost != "-":
+        name = (found["name"] or vhost).strip("[]").lower()
+        put_peer(doc, "destination", name)
+        put(doc, "url.domain", name)
+        put_port(doc, "destination.port", found["port"])
+        put_port(doc, "url.port", found["port"])
 
 
 def _put_request(doc: ECSDocument, request: str, module: str) -> None:
-    found = _REQUEST.fullmatch(request)
-    if found is None:
-        put(doc, f"{module}.access.malformed_request", request)  # e.g. a TLS handshake sent to a plain port
+    if request in ("", "-"):  # no request line arrived (e.g. a connection closed by a timeout)
         return
-    put(doc, "http.request.method", found["method"])
-    target = found["target"]
-    put(doc, "url.original", target)
-    if target.startswith("/"):
-        path, _, query = target.partition("?")
-        put(doc, "url.path", path)
-        put(doc, "url.query", query)
-    put(doc, "http.version", found["version"])
+    if not put_request_line(doc, request):
+        put(doc, f"{module}.access.malformed_request", request)  # e.g. a TLS handshake sent to a plain port
 
 
 def _put_rest(doc: ECSDocument, rest: str, module: str) -> None:
     if not rest.strip():
         return
-    duration = _DURATION.fullmatch(rest.rstrip())
-    if duration is None:
-        put(doc, f"{module}.access.extra", rest.strip())
-    elif duration["seconds"]:
-        put(doc, "event.duration", int(float(duration["seconds"]) * 1_000_000_000))
-    else:
-        put(doc, "event.duration", int(duration["micros"]) * 1000)
-
-
-def _parse(text: str, module: str) -> ECSDocument | None:
-    line = text.rstrip("\r\n")
-    found = _LINE.match(line) or _LINE_ANYWHERE.search(line)
+    found = _REST.fullmatch(rest)
     if found is None:
-        return None
+        put(doc, f"{module}.access.extra", rest.strip())
+        return
+    if found["forwarded"]:
+        put_forwarded(doc, split_chain(found["forwarded"]))
+    if found["seconds"]:
+        put(doc, "event.duration", int(float(found["seconds"]) * 1_000_000_000))
+    elif found["micros"]:
+        put(doc, "event.duration", int(found["micros"]) * 1000)
+
+
+def _start(text: str, module: str, moment: datetime) -> ECSDocument:
     doc: ECSDocument = {}
     put(doc, "event.original", text)
     put(doc, "event.dataset", f"{module}.access")
@@ -113,15 +134,38 @@ def _parse(text: str, module: str) -> ECSDocument | None:
     put(doc, "service.type", module)  # the server logs itself: it is the service, not an observer
     put(doc, "event.kind", "event")
     put(doc, "event.category", ["web"])
-    put_time(doc, _time(found["time"]))
-    groups = found.groupdict()
-    vhost = groups.get("vhost")
-    if vhost and vhost != "-":
-        name, colon, port = vhost.rpartition(":") if vhost.count(":") == 1 else ("", "", "")
-        put(doc, "url.domain", (name if colon else vhost).lower())
-        put_port(doc, "url.port", port if colon else None)
-        put(doc, "destination.domain", (name if colon else vhost).lower())
-    _put_client(doc, found["client"])
+    put_time(doc, moment)
+    return doc
+
+
+def _parse_ssl_request(text: str, module: str) -> ECSDocument | None:
+    """mod_ssl's `ssl_request_log`: `%t %h %{SSL_PROTOCOL}x %{SSL_CIPHER}x "%r" %b`."""
+    found = _SSL_REQUEST.fullmatch(text)
+    if found is None:
+        return None
+    doc = _start(text, module, _time(found["time"]))
+    put(doc, "event.type", ["access"])
+    put_peer(doc, "source", found["client"])
+    protocol, _, version = found["protocol"].lower().partition("v")  # "TLSv1.3" -> tls 1.3
+    if version:
+        put(doc, "tls.version_protocol", protocol)
+        put(doc, "tls.version", version)
+    put(doc, "tls.cipher", found["cipher"] if found["cipher"] != "-" else None)
+    _put_request(doc, _unquote(found["request"]), module)
+    if found["bytes"].isdigit():
+        put(doc, "http.response.body.bytes", int(found["bytes"]))
+    return doc
+
+
+def _parse(text: str, module: str) -> ECSDocument | None:
+    line = text.rstrip("\r\n")
+    if line.startswith("["):
+        return _parse_ssl_request(line, module)
+    found = _LINE.match(line) or _LINE_ANYWHERE.search(line)
+    if found is None:
+        return None
+    doc = _start(text, module, _time(found["time"]))
+    _put_head(doc, found["head"])
     put_user(doc, "user", found["user"])
     _put_request(doc, _unquote(found["request"]), module)
     status = found["status"]
@@ -153,7 +197,9 @@ def parse_nginx(text: str, context: ParseContext) -> ECSDocument | None:
 
 
 def sniff(text: str) -> bool:
-    return '] "' in text and _SNIFF.match(text) is not None
+    if text.startswith("["):
+        return _SNIFF_SSL.match(text) is not None
+    return '] "' in text and _SNIFF.search(text) is not None
 
 
 APACHE: Final = ParserSpec(

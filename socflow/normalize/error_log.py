@@ -9,6 +9,7 @@ from typing import Final
 from socflow.normalize import canonical
 from socflow.normalize.ecs import ECSDocument, put, put_ip, put_port, put_time
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
+from socflow.normalize.web_request import put_peer, put_request_line
 
 _MONTHS: Final = {
     name: number
@@ -22,9 +23,22 @@ _APACHE: Final = re.compile(
     r"(?P<clock>\d\d:\d\d:\d\d)(?:\.(?P<frac>\d{1,6}))? "
     r"(?P<year>\d{4})\] \[(?:(?P<module>[\w-]+):)?(?P<level>[a-z]+\d?)\]"
     r"(?: \[pid (?P<pid>\d+)(?::tid (?P<tid>\d+))?\])?"
+    r"(?: (?P<origin>[\w.-]+)\((?P<origin_line>\d+)\):)?"  # %F: source file(line), at debug and trace
+    r"(?: \((?P<errno>-?\d+)\)(?P<errtext>[^:\[]*):)?"  # %E: the OS / APR error
     r"(?: \[client (?P<client>[^\]]+)\])?"
-    r" (?:(?P<code>AH\d{5}): )?(?P<message>.*)",
+    r" (?P<message>.*)",
     re.DOTALL,
+)
+# Written to the ErrorLog before it has its format (startup on stderr): only the message ID and text.
+_APACHE_BARE: Final = re.compile(r"(?P<code>AH\d{5}): \S.*", re.DOTALL)
+_APACHE_CODE: Final = re.compile(r"AH\d{5}(?=:)")
+_APACHE_REFERER: Final = re.compile(r", referer: (?P<referer>\S+)$")
+# Messages that name the file the request resolved to (2.2 text, then 2.4's message IDs).
+_APACHE_FILE_MESSAGES: Final = (
+    "File does not exist: ",
+    "script not found or unable to stat: ",
+    "client denied by server configuration: ",
+    "Directory index forbidden by Options directive: ",
 )
 # 2026/12/03 17:30:00 [error] 1234#1234: *5 text, client: 192.0.2.5, server: example.com, request: "..."
 _NGINX: Final = re.compile(
@@ -35,10 +49,9 @@ _NGINX: Final = re.compile(
 )
 _NGINX_CLIENT: Final = re.compile(r", client: (?P<client>[0-9A-Fa-f:.]+)")
 _NGINX_SERVER: Final = re.compile(r", server: (?P<server>[^,\s]*)")
-_NGINX_REQUEST: Final = re.compile(
-    r', request: "(?P<method>[A-Z]+) (?P<target>\S+)(?: HTTP/(?P<version>[\d.]+))?"'
-)
+_NGINX_REQUEST: Final = re.compile(r', request: "(?P<line>[^"]+)"')
 _NGINX_HOST: Final = re.compile(r', host: "(?P<host>[^"]+)"')
+_NGINX_REFERRER: Final = re.compile(r', referrer: "(?P<referrer>[^"]+)"')
 _CLIENT_PORT: Final = re.compile(r"(?P<ip>.+?)(?::(?P<port>\d+))?$")
 # Both servers use syslog's level names (Apache 2.4 also has trace1..trace8).
 _SEVERITY: Final = {
@@ -77,11 +90,61 @@ def _moment(
     return canonical.to_utc(moment, context.zone)
 
 
+def _apache_bare(text: str) -> ECSDocument | None:
+    found = _APACHE_BARE.fullmatch(text.strip())
+    if found is None:
+        return None
+    doc: ECSDocument = {}
+    for path, value in (
+        ("event.original", text),
+        ("event.dataset", "apache.error"),
+        ("event.module", "apache"),
+        ("service.type", "apache"),
+        ("event.kind", "event"),
+        ("event.category", ["web"]),
+        ("event.code", found["code"]),
+        ("message", found[0]),
+    ):
+        put(doc, path, value)
+    return doc
+
+
+def _put_apache_message(doc: ECSDocument, message: str) -> None:
+    """message as logged (message ID included), event.code, the referer and a named file."""
+    put(doc, "message", message)
+    code = _APACHE_CODE.match(message)
+    put(doc, "event.code", code[0] if code else None)
+    referer = _APACHE_REFERER.search(message) if ", referer: " in message else None
+    if referer is not None:
+        put(doc, "http.request.referrer", referer["referer"])
+        message = message[: referer.start()]
+    if ": /" not in message:
+        return
+    for prefix in _APACHE_FILE_MESSAGES:
+        _, found, path = message.partition(prefix)
+        if found and path.startswith("/"):
+            put(doc, "file.path", path)
+            return
+
+
+def _put_apache_client(doc: ECSDocument, client: str | None) -> None:
+    """2.4 logs `ip:port`, 2.2 the bare address; an IPv6 address's last group may look like a port."""
+    found = _CLIENT_PORT.match(client or "")
+    if found is None or not client:
+        return
+    address, port = found["ip"], found["port"]
+    if not put_ip(doc, "source.ip", address) and port:
+        address, port = client, None  # an IPv6 address without a port
+        put_ip(doc, "source.ip", address)
+    put(doc, "source.address", address)
+    put_port(doc, "source.port", port)
+
+
 def parse_apache_error(text: str, context: ParseContext) -> ECSDocument | None:
     """An ECS document for an Apache ErrorLog line; None when the line is not one."""
     found = _APACHE.match(text.strip())
     if found is None or found["mon"] not in _MONTHS:
-        return None
+        return _apache_bare(text) if text.startswith("AH") else None
     doc: ECSDocument = {}
     _base(doc, text, "apache", found["level"])
     moment = _moment(
@@ -93,15 +156,13 @@ def parse_apache_error(text: str, context: ParseContext) -> ECSDocument | None:
         put(doc, "process.pid", int(found["pid"]))
     if found["tid"]:
         put(doc, "process.thread.id", int(found["tid"]))
-    client = _CLIENT_PORT.match(found["client"] or "")
-    if client is not None and found["client"]:
-        address, port = client["ip"], client["port"]
-        if not put_ip(doc, "source.ip", address) and port:
-            put_ip(doc, "source.ip", f"{address}:{port}")  # an IPv6 address without a port
-            port = None
-        put_port(doc, "source.port", port)
-    put(doc, "error.code", found["code"])
-    put(doc, "message", found["message"].strip())
+    put(doc, "log.origin.file.name", found["origin"])
+    if found["origin_line"]:
+        put(doc, "log.origin.file.line", int(found["origin_line"]))
+    put(doc, "error.code", found["errno"])
+    put(doc, "error.message", (found["errtext"] or "").strip())
+    _put_apache_client(doc, found["client"])
+    _put_apache_message(doc, found["message"].strip())
     return doc
 
 
@@ -116,30 +177,29 @@ def parse_nginx_error(text: str, context: ParseContext) -> ECSDocument | None:
     put_time(doc, _moment(year, month, day, found["clock"], None, context))
     put(doc, "process.pid", int(found["pid"]))
     put(doc, "process.thread.id", int(found["tid"]))
-    put(doc, "nginx.error.connection_id", found["connection"])
-    message = found["message"]
+    if found["connection"]:
+        put(doc, "nginx.error.connection_id", int(found["connection"]))
+    message = found["message"].strip()
+    put(doc, "message", message)  # whole: the context after ", client:" is part of what nginx said
+    if ", client: " not in message:
+        return doc
     client = _NGINX_CLIENT.search(message)
-    put_ip(doc, "source.ip", client["client"] if client else None)
+    put_peer(doc, "source", client["client"] if client else "")
     server = _NGINX_SERVER.search(message)
     put(doc, "nginx.error.server", server["server"] if server else None)
     request = _NGINX_REQUEST.search(message)
     if request is not None:
-        put(doc, "http.request.method", request["method"])
-        put(doc, "url.original", request["target"])
-        put(
-            doc,
-            "url.path",
-            request["target"].partition("?")[0] if request["target"].startswith("/") else None,
-        )
-        put(doc, "http.version", request["version"])
+        put_request_line(doc, request["line"])
     host = _NGINX_HOST.search(message)
-    put(doc, "url.domain", host["host"].lower() if host else None)
-    first = client.start() if client is not None else len(message)
-    put(doc, "message", message[:first].strip())
+    put(doc, "url.domain", host["host"].rpartition(":")[0].lower() or host["host"].lower() if host else None)
+    referrer = _NGINX_REFERRER.search(message)
+    put(doc, "http.request.referrer", referrer["referrer"] if referrer else None)
     return doc
 
 
 def sniff_apache_error(text: str) -> bool:
+    if text.startswith("AH"):
+        return _APACHE_BARE.fullmatch(text.strip()) is not None
     return text.startswith("[") and _APACHE.match(text) is not None
 
 

@@ -44,6 +44,8 @@ def test_access_log_combined_maps_request_response_and_client() -> None:
     doc = _parse(COMBINED)
     assert get(doc, "@timestamp") == "2026-12-03T16:30:05Z"
     assert get(doc, "source.ip") == "192.0.2.44"
+    assert get(doc, "source.address") == "192.0.2.44"
+    assert get(doc, "url.extension") == "html"
     assert get(doc, "user.name") == "alice"
     assert get(doc, "related.user") == ["alice"]
     assert get(doc, "related.ip") == ["192.0.2.44"]
@@ -127,12 +129,130 @@ def test_access_log_escaped_quote_in_agent() -> None:
 
 def test_access_log_unknown_trailing_fields_are_kept() -> None:
     doc = parse_nginx(
-        '192.0.2.5 - - [03/Dec/2026:17:33:00 +0000] "GET /a HTTP/1.1" 200 10 "-" "curl/8.5.0" "198.51.100.7"',
+        '192.0.2.5 - - [03/Dec/2026:17:33:00 +0000] "GET /a HTTP/1.1" 200 10 "-" "curl/8.5.0" '
+        "upstream=10.1.2.3:80",
         CONTEXT,
     )
     assert doc is not None
-    assert get(doc, "nginx.access.extra") == '"198.51.100.7"'
+    assert get(doc, "nginx.access.extra") == "upstream=10.1.2.3:80"
     assert get(doc, "event.duration") is None
+
+
+def test_access_log_nginx_main_format_forwarded_for_chain() -> None:
+    doc = parse_nginx(
+        '192.0.2.5 - - [03/Dec/2026:17:33:00 +0000] "GET /a HTTP/1.1" 200 10 "-" "curl/8.5.0" '
+        '"10.20.0.8, 198.51.100.7, 192.0.2.200" 0.120',
+        CONTEXT,
+    )
+    assert doc is not None
+    assert get(doc, "source.ip") == "192.0.2.5"
+    assert get(doc, "network.forwarded_ip") == "10.20.0.8"
+    assert get(doc, "client.ip") == "198.51.100.7"  # the first address that is not an internal one
+    assert get(doc, "event.duration") == 120_000_000
+    assert get(doc, "nginx.access.extra") is None
+
+
+def test_access_log_forwarded_for_dash_and_keyed_variant() -> None:
+    empty = _parse(COMMON + ' "-" "-" "-"')
+    assert get(empty, "network.forwarded_ip") is None
+    assert get(empty, "apache.access.extra") is None
+    keyed = _parse(COMMON + ' "-" "curl/8.5.0" X-Forwarded-For="203.0.113.80"')
+    assert get(keyed, "network.forwarded_ip") == "203.0.113.80"
+    assert get(keyed, "client.ip") == "203.0.113.80"
+
+
+def test_access_log_address_list_client_last_entry_is_the_peer() -> None:
+    doc = parse_nginx(
+        "shop.example.com 203.0.113.50, 10.0.0.9, 192.0.2.10 - - [03/Dec/2026:17:34:00 +0000] "
+        '"GET /cart HTTP/1.1" 200 99 "-" "-"',
+        CONTEXT,
+    )
+    assert doc is not None
+    assert get(doc, "source.ip") == "192.0.2.10"
+    assert get(doc, "network.forwarded_ip") == "203.0.113.50"
+    assert get(doc, "destination.domain") == "shop.example.com"
+    assert get(doc, "url.domain") == "shop.example.com"
+
+
+def test_access_log_vhost_given_as_address_and_port_is_the_destination() -> None:
+    doc = _parse('192.0.2.80:8080 198.51.100.3 - - [03/Dec/2026:17:35:00 +0000] "GET / HTTP/1.1" 200 1')
+    assert get(doc, "destination.ip") == "192.0.2.80"
+    assert get(doc, "destination.port") == 8080
+    assert get(doc, "destination.address") == "192.0.2.80"
+    assert get(doc, "source.address") == "198.51.100.3"
+    assert "192.0.2.80" in get(doc, "related.ip")
+
+
+def test_access_log_client_with_port_and_unix_socket_peer() -> None:
+    with_port = _parse('198.51.100.3:80 - - [03/Dec/2026:17:35:00 +0000] "GET / HTTP/1.1" 200 1')
+    assert get(with_port, "source.ip") == "198.51.100.3"
+    assert get(with_port, "source.port") == 80
+    assert get(with_port, "source.domain") is None
+    socket = _parse('www.example.com:80 unix: - - [03/Dec/2026:17:35:00 +0000] "bad" 400 0 "-" "-"')
+    assert get(socket, "source.address") == "unix:"
+    assert get(socket, "source.domain") is None
+    assert get(socket, "source.ip") is None
+
+
+def test_access_log_url_extension_and_decoded_path_and_query() -> None:
+    doc = _parse(
+        '192.0.2.44 - - [03/Dec/2026:17:30:05 +0000] "GET /files/Quarterly%20Report.PDF?name=J%C3%BCrgen&x=1 '
+        'HTTP/1.1" 200 10'
+    )
+    assert get(doc, "url.original") == "/files/Quarterly%20Report.PDF?name=J%C3%BCrgen&x=1"
+    assert get(doc, "url.path") == "/files/Quarterly Report.PDF"
+    assert get(doc, "url.extension") == "PDF"
+    assert get(doc, "url.query") == "name=J\u00fcrgen&x=1"
+    hidden = _parse('192.0.2.44 - - [03/Dec/2026:17:30:05 +0000] "GET /app/.env HTTP/1.1" 404 10')
+    assert get(hidden, "url.extension") == "env"
+    invalid = _parse('192.0.2.44 - - [03/Dec/2026:17:30:05 +0000] "GET /a%FFb/ HTTP/1.1" 404 10')
+    assert get(invalid, "url.path") == "/a%FFb/"
+    assert get(invalid, "url.extension") is None
+
+
+def test_access_log_absolute_and_connect_targets_of_a_proxy() -> None:
+    absolute = _parse(
+        '192.0.2.44 - - [03/Dec/2026:17:30:05 +0000] "GET http://Updates.Example.net:8080/v2/list.json?a=b '
+        'HTTP/1.1" 200 10'
+    )
+    assert get(absolute, "url.full") == "http://Updates.Example.net:8080/v2/list.json?a=b"
+    assert get(absolute, "url.scheme") == "http"
+    assert get(absolute, "url.domain") == "updates.example.net"
+    assert get(absolute, "url.port") == 8080
+    assert get(absolute, "url.path") == "/v2/list.json"
+    assert get(absolute, "url.extension") == "json"
+    assert get(absolute, "url.query") == "a=b"
+    tunnel = _parse(
+        '192.0.2.44 - - [03/Dec/2026:17:30:05 +0000] "CONNECT mail.example.org:443 HTTP/1.1" 200 0'
+    )
+    assert get(tunnel, "url.domain") == "mail.example.org"
+    assert get(tunnel, "url.port") == 443
+    assert get(tunnel, "url.path") is None
+
+
+def test_access_log_no_request_line_is_not_malformed() -> None:
+    doc = _parse('198.51.100.14 - - [03/Dec/2026:17:30:09 +0000] "-" 408 -')
+    assert get(doc, "apache.access.malformed_request") is None
+    assert get(doc, "http.response.status_code") == 408
+
+
+def test_access_log_mod_ssl_request_log() -> None:
+    line = (
+        '[03/Dec/2026:17:36:00 +0100] 203.0.113.19 TLSv1.3 TLS_AES_256_GCM_SHA384 "GET /login.php?next=%2F '
+        'HTTP/1.1" 5120'
+    )
+    assert sniff(line)
+    doc = _parse(line)
+    assert get(doc, "@timestamp") == "2026-12-03T16:36:00Z"
+    assert get(doc, "source.ip") == "203.0.113.19"
+    assert get(doc, "tls.version_protocol") == "tls"
+    assert get(doc, "tls.version") == "1.3"
+    assert get(doc, "tls.cipher") == "TLS_AES_256_GCM_SHA384"
+    assert get(doc, "url.path") == "/login.php"
+    assert get(doc, "url.query") == "next=/"
+    assert get(doc, "http.response.body.bytes") == 5120
+    assert get(doc, "event.type") == ["access"]
+    assert get(doc, "http.response.status_code") is None
 
 
 def test_access_log_nginx_sets_its_own_dataset() -> None:

@@ -54,8 +54,10 @@ def test_error_log_apache_24_maps_all_parts() -> None:
     assert get(doc, "process.thread.id") == 140234567
     assert get(doc, "source.ip") == "192.0.2.5"
     assert get(doc, "source.port") == 51514
-    assert get(doc, "error.code") == "AH00126"
-    assert get(doc, "message") == "Invalid URI in request GET /../ HTTP/1.1"
+    assert get(doc, "source.address") == "192.0.2.5"
+    assert get(doc, "event.code") == "AH00126"
+    assert get(doc, "error.code") is None
+    assert get(doc, "message") == "AH00126: Invalid URI in request GET /../ HTTP/1.1"
     assert get(doc, "event.dataset") == "apache.error"
 
 
@@ -93,7 +95,7 @@ def test_error_log_nginx_maps_client_request_and_host() -> None:
     assert get(doc, "@timestamp") == "2026-12-03T17:30:00Z"
     assert get(doc, "log.level") == "error"
     assert get(doc, "process.pid") == 1234
-    assert get(doc, "nginx.error.connection_id") == "5"
+    assert get(doc, "nginx.error.connection_id") == 5
     assert get(doc, "source.ip") == "192.0.2.5"
     assert get(doc, "nginx.error.server") == "www.example.com"
     assert get(doc, "http.request.method") == "GET"
@@ -101,7 +103,7 @@ def test_error_log_nginx_maps_client_request_and_host() -> None:
     assert get(doc, "url.path") == "/x"
     assert get(doc, "http.version") == "1.1"
     assert get(doc, "url.domain") == "www.example.com"
-    assert get(doc, "message") == 'open() "/usr/share/nginx/html/x" failed (2: No such file or directory)'
+    assert get(doc, "message") == NGINX_OPEN_FAILED.partition("*5 ")[2]
     assert get(doc, "event.dataset") == "nginx.error"
     assert get(doc, "service.type") == "nginx"
 
@@ -165,3 +167,71 @@ def test_error_log_parsers_survive_shaped_garbage(text: str) -> None:
         parse_apache_error("[Thu Dec 03 17:30:00 2026] [" + text, CONTEXT)
     with contextlib.suppress(ParseError):
         parse_nginx_error("2026/12/03 17:30:00 [error] 1#0: " + text, CONTEXT)
+
+
+def test_error_log_apache_22_file_and_referer_are_read_from_the_message() -> None:
+    line = (
+        "[Thu Dec 03 17:30:02 2026] [error] [client 203.0.113.40] File does not exist: "
+        "/srv/portal/robots.txt, referer: https://portal.example.org/start"
+    )
+    doc = parse_apache_error(line, CONTEXT)
+    assert doc is not None
+    assert get(doc, "file.path") == "/srv/portal/robots.txt"
+    assert get(doc, "http.request.referrer") == "https://portal.example.org/start"
+    assert get(doc, "message") == line.partition("] [client 203.0.113.40] ")[2]
+    assert get(doc, "source.address") == "203.0.113.40"
+
+
+def test_error_log_apache_24_denied_client_names_the_file() -> None:
+    doc = parse_apache_error(
+        "[Thu Dec 03 17:30:03.000100 2026] [authz_core:error] [pid 410:tid 411] [client 198.51.100.61:40022] "
+        "AH01630: client denied by server configuration: /srv/portal/admin/",
+        CONTEXT,
+    )
+    assert doc is not None
+    assert get(doc, "event.code") == "AH01630"
+    assert get(doc, "file.path") == "/srv/portal/admin/"
+    assert get(doc, "source.port") == 40022
+
+
+def test_error_log_apache_24_source_file_and_os_error_before_the_client() -> None:
+    doc = parse_apache_error(
+        "[Thu Dec 03 17:30:04.500000 2026] [proxy:trace2] [pid 52:tid 53] proxy_util.c(2510): "
+        "(111)Connection refused: [client 192.0.2.77:50100] AH00957: backend connect failed",
+        CONTEXT,
+    )
+    assert doc is not None
+    assert get(doc, "log.level") == "trace2"
+    assert get(doc, "log.origin.file.name") == "proxy_util.c"
+    assert get(doc, "log.origin.file.line") == 2510
+    assert get(doc, "error.code") == "111"
+    assert get(doc, "error.message") == "Connection refused"
+    assert get(doc, "source.ip") == "192.0.2.77"
+    assert get(doc, "event.code") == "AH00957"
+    assert get(doc, "message") == "AH00957: backend connect failed"
+
+
+def test_error_log_apache_startup_line_without_header_keeps_its_message_id() -> None:
+    line = "AH00558: httpd: Could not reliably determine the server's fully qualified domain name"
+    doc = parse_apache_error(line, CONTEXT)
+    assert doc is not None
+    assert get(doc, "event.code") == "AH00558"
+    assert get(doc, "message") == line
+    assert get(doc, "event.dataset") == "apache.error"
+    assert sniff_apache_error(line)
+    assert not sniff_apache_error("AH, no message id here")
+
+
+def test_error_log_nginx_referrer_and_host_port() -> None:
+    doc = parse_nginx_error(
+        "2026/12/03 17:32:00 [error] 90#90: *7 access forbidden by rule, client: 203.0.113.9, "
+        'server: shop.example.com, request: "GET /.git/config HTTP/1.1", host: "shop.example.com:8443", '
+        'referrer: "https://shop.example.com/"',
+        CONTEXT,
+    )
+    assert doc is not None
+    assert get(doc, "http.request.referrer") == "https://shop.example.com/"
+    assert get(doc, "url.domain") == "shop.example.com"
+    assert get(doc, "url.path") == "/.git/config"
+    assert get(doc, "url.extension") is None
+    assert get(doc, "source.address") == "203.0.113.9"
