@@ -194,6 +194,10 @@ def to_ecs(event: WinEvent, context: ParseContext) -> ECSDocument:
         if meaning.outcome is not None:
             described["outcome"] = meaning.outcome
         meaning.fill(doc, fields)
+        if "outcome" not in described and event.keywords:  # e.g. 4723/4724: failures are audited too
+            outcome = windows_security.audit_outcome(event.keywords)
+            if outcome is not None:
+                described["outcome"] = outcome
     windows_security.related_accounts(doc, fields)
     return doc
 

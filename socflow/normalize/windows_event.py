@@ -279,9 +279,11 @@ def from_winlogbeat(document: Mapping[str, Any]) -> WinEvent | None:
         computer=optional_text(winlog.get("computer_name"))
         or optional_text(_nested(document, "host", "name")),
         record_id=integer(winlog.get("record_id")),
-        time=optional_text(document.get("@timestamp"))
+        # time_created is when Windows wrote the record; @timestamp may be a later shipping time.
+        time=optional_text(winlog.get("time_created"))
+        or optional_text(document.get("@timestamp"))
         or optional_text(_nested(document, "event", "created")),
-        level_name=optional_text(_nested(document, "log", "level")),
+        level_name=optional_text(_nested(document, "log", "level")) or optional_text(winlog.get("level")),
         task=optional_text(winlog.get("task")),
         opcode=optional_text(winlog.get("opcode")),
         keywords=text(keywords) if keywords else None,

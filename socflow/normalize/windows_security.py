@@ -6,6 +6,7 @@ import re
 from typing import Final
 
 from socflow.normalize.ecs import ECSDocument, add_related, put, put_in, put_user
+from socflow.normalize.windows_event import integer
 from socflow.normalize.windows_fields import (
     Fields,
     Fill,
@@ -108,9 +109,10 @@ def _task(doc: ECSDocument, fields: Fields) -> None:
 
 
 def _account_change(doc: ECSDocument, fields: Fields) -> None:
-    """4720-4726, 4740: the subject acts on the target account."""
+    """4720-4726, 4738: the subject acts on the target account."""
     put_account(doc, "user", fields, "Subject")
     put_account(doc, "user.target", fields, "Target")
+    put(doc, "winlog.logon.id", fields.get("SubjectLogonId"))  # the acting session
 
 
 def _lockout(doc: ECSDocument, fields: Fields) -> None:
@@ -119,6 +121,7 @@ def _lockout(doc: ECSDocument, fields: Fields) -> None:
     put_user(doc, "user.target", fields.get("TargetUserName"))
     put(doc, "user.target.id", fields.get("TargetSid"))
     put_in(doc, "source", "domain", fields.get("TargetDomainName"))
+    put(doc, "winlog.logon.id", fields.get("SubjectLogonId"))
 
 
 def _group_member(doc: ECSDocument, fields: Fields) -> None:
@@ -132,6 +135,7 @@ def _group_member(doc: ECSDocument, fields: Fields) -> None:
         common_name = _CN.match(member)
         put_user(doc, "user.target", common_name[1].replace("\\,", ",") if common_name else member)
     put(doc, "user.target.id", fields.get("MemberSid"))
+    put(doc, "winlog.logon.id", fields.get("SubjectLogonId"))
 
 
 def _kerberos(doc: ECSDocument, fields: Fields) -> None:
@@ -186,7 +190,8 @@ SECURITY: Final[dict[int, Meaning]] = {
     4732: _meaning("added-member-to-group", "iam", "group,change", "success", _group_member),
     4756: _meaning("added-member-to-group", "iam", "group,change", "success", _group_member),
     4740: _meaning("locked-out-user-account", "iam", "user,change", "success", _lockout),
-    4768: _meaning("kerberos-tgt-requested", "authentication", "start", None, _kerberos),
+    4738: _meaning("modified-user-account", "iam", "user,change", "success", _account_change),
+    4768: _meaning("kerberos-authentication-ticket-requested", "authentication", "start", None, _kerberos),
     4769: _meaning("kerberos-service-ticket-requested", "authentication", "start", None, _kerberos),
     4771: _meaning("kerberos-preauth-failed", "authentication", "start", "failure", _kerberos),
     4776: _meaning("credential-validated", "authentication", "start", None, _credential_validation),
@@ -219,3 +224,25 @@ def related_accounts(doc: ECSDocument, fields: Fields) -> None:
 
 
 _ACCOUNT_NAMES: Final = ("SubjectUserName", "TargetUserName")
+
+# Keywords bits the Security log sets on every audit record (winmeta.xml: Audit Success/Failure).
+_AUDIT_SUCCESS: Final = 0x20000000000000
+_AUDIT_FAILURE: Final = 0x10000000000000
+# Keywords as written ("0x8020000000000000", NXLog's decimal, Winlogbeat's "Audit Success") -> outcome.
+_AUDIT_OUTCOMES: dict[str, str | None] = {}
+_AUDIT_OUTCOMES_MAX: Final = 1024
+
+
+def audit_outcome(keywords: str) -> str | None:
+    """success / failure from an audit record's keywords; None when they carry neither bit."""
+    if keywords in _AUDIT_OUTCOMES:
+        return _AUDIT_OUTCOMES[keywords]
+    mask = integer(keywords)
+    if mask is not None:
+        outcome = "success" if mask & _AUDIT_SUCCESS else "failure" if mask & _AUDIT_FAILURE else None
+    else:
+        named = keywords.lower()
+        outcome = "success" if "audit success" in named else "failure" if "audit failure" in named else None
+    if len(_AUDIT_OUTCOMES) < _AUDIT_OUTCOMES_MAX:
+        _AUDIT_OUTCOMES[keywords] = outcome
+    return outcome

@@ -159,7 +159,7 @@ def test_windows_json_tgt_success_outcome() -> None:
         "Status": "0x0",
     }
     doc = _parse(event)
-    assert get(doc, "event.action") == "kerberos-tgt-requested"
+    assert get(doc, "event.action") == "kerberos-authentication-ticket-requested"
     assert get(doc, "event.outcome") == "success"
     assert get(doc, "user.domain") == "corp.example"
 
@@ -211,6 +211,68 @@ def test_windows_json_account_management_maps_actor_and_target(
     assert get(doc, "related.user") == ["admin.ops", "temp.user"]
 
 
+def test_windows_json_record_time_and_level_come_from_winlog_when_shipped_later() -> None:
+    event = json.loads(json.dumps(WINLOGBEAT_4625))
+    event["@timestamp"] = "2026-03-05T00:00:00Z"  # when a forwarder re-shipped the document
+    event["winlog"]["time_created"] = "2026-03-04T09:29:59.125Z"
+    event["winlog"]["level"] = "warning"
+    del event["log"]
+    doc = _parse(event)
+    assert doc["@timestamp"] == "2026-03-04T09:29:59.125Z"
+    assert get(doc, "log.level") == "warning"
+
+
+def test_windows_json_user_account_changed_4738() -> None:
+    event = json.loads(json.dumps(WINLOGBEAT_4625))
+    event["winlog"]["event_id"] = 4738
+    event["winlog"]["keywords"] = ["Audit Success"]
+    event["winlog"]["event_data"] = {
+        "SubjectUserSid": "S-1-5-21-1-2-3-500",
+        "SubjectUserName": "helpdesk.lee",
+        "SubjectDomainName": "CORP",
+        "SubjectLogonId": "0x4d2a1",
+        "TargetSid": "S-1-5-21-1-2-3-2107",
+        "TargetUserName": "nkhan",
+        "TargetDomainName": "CORP",
+        "UserPrincipalName": "nkhan@corp.example",
+        "PasswordLastSet": "-",
+    }
+    doc = _parse(event)
+    assert get(doc, "event.action") == "modified-user-account"
+    assert get(doc, "event.category") == ["iam"]
+    assert get(doc, "event.type") == ["user", "change"]
+    assert get(doc, "event.outcome") == "success"
+    assert get(doc, "user.name") == "helpdesk.lee"
+    assert get(doc, "user.target.name") == "nkhan"
+    assert get(doc, "user.target.id") == "S-1-5-21-1-2-3-2107"
+    assert get(doc, "winlog.logon.id") == "0x4d2a1"
+
+
+@pytest.mark.parametrize(
+    ("keywords", "outcome"),
+    [
+        (["Audit Failure"], "failure"),
+        (["Audit Success"], "success"),
+        ("0x8010000000000000", "failure"),
+        ("0x8020000000000000", "success"),
+        ("0x8000000000000000", None),
+    ],
+)
+def test_windows_json_password_change_outcome_from_audit_keywords(keywords: Any, outcome: str | None) -> None:
+    event = json.loads(json.dumps(WINLOGBEAT_4625))
+    event["winlog"]["event_id"] = 4723
+    event["winlog"]["keywords"] = keywords
+    event["winlog"]["event_data"] = {"SubjectUserName": "nkhan", "TargetUserName": "nkhan"}
+    assert get(_parse(event), "event.outcome") == outcome
+
+
+def test_windows_json_nxlog_signed_decimal_keywords_give_the_outcome() -> None:
+    event = {**NXLOG_4740, "EventID": 4724, "Keywords": "-9218868437227405312"}  # 0x8010000000000000
+    assert get(_parse(event), "event.outcome") == "failure"
+    event["Keywords"] = "9232379236109516800"  # 0x8020000000000000
+    assert get(_parse(event), "event.outcome") == "success"
+
+
 @pytest.mark.parametrize(
     "document",
     [
@@ -260,7 +322,10 @@ def test_windows_json_sniff_claims_winlogbeat_and_nxlog_only() -> None:
                 st.lists(children, max_size=3)
                 | st.dictionaries(
                     st.sampled_from(
-                        ["event_id", "event_data", "user_data", "process", "pid", "thread", "id", "x"]
+                        [
+                            *("event_id", "event_data", "user_data", "process", "pid", "thread", "id", "x"),
+                            *("time_created", "level", "keywords"),
+                        ]
                     ),
                     children,
                     max_size=4,
