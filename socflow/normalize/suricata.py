@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any, Final
 
 from socflow.normalize import canonical
+from socflow.normalize.community_id import put_community_id
 from socflow.normalize.ecs import (
     ECSDocument,
     add_related,
@@ -321,6 +322,7 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
     if app_proto not in {"failed", "unknown"}:  # Suricata's words for "not detected"
         put(doc, "network.protocol", app_proto)
     put(doc, "network.community_id", _text(record.get("community_id")))
+    put_community_id(doc, _number(record.get("icmp_type")), _number(record.get("icmp_code")))
     put(doc, "observer.ingress.interface.name", _text(record.get("in_iface")))
     vlans = record.get("vlan")
     if isinstance(vlans, list) and vlans:

@@ -15,6 +15,7 @@ import re
 from typing import Any, Final
 
 from socflow.normalize import canonical
+from socflow.normalize.community_id import put_community_id
 from socflow.normalize.ecs import ECSDocument, add_related, put, put_ip, put_port, put_time, put_traffic
 from socflow.normalize.ipproto import put_transport
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
@@ -300,16 +301,22 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
     if not put_ip(doc, "destination.ip", _text(record.get("id.resp_h"))):
         raise ParseError("Zeek record whose id.resp_h is not an IP address")
     proto = _text(record.get("proto"))
+    ipv6 = ":" in doc["source"]["ip"]
+    icmp_type = icmp_code = None
     if proto is not None and proto.lower() == "icmp":
-        # For ICMP (v4 and v6) Zeek's "ports" are the message type and code, not ports.
-        put(doc, "zeek.connection.icmp.type", _count(record.get("id.orig_p")))
-        put(doc, "zeek.connection.icmp.code", _count(record.get("id.resp_p")))
+        # For ICMP (v4 and v6) Zeek's "ports" are the message type and code, not ports; Zeek says
+        # "icmp" for ICMPv6 too (IANA: ipv6-icmp, protocol 58).
+        icmp_type, icmp_code = _count(record.get("id.orig_p")), _count(record.get("id.resp_p"))
+        put(doc, "zeek.connection.icmp.type", icmp_type)
+        put(doc, "zeek.connection.icmp.code", icmp_code)
+        proto = "ipv6-icmp" if ipv6 else proto
     else:
         put_port(doc, "source.port", _count(record.get("id.orig_p")))
         put_port(doc, "destination.port", _count(record.get("id.resp_p")))
-    put(doc, "network.type", "ipv6" if ":" in doc["source"]["ip"] else "ipv4")
+    put(doc, "network.type", "ipv6" if ipv6 else "ipv4")
     put_transport(doc, proto)
     put(doc, "network.community_id", _text(record.get("community_id")))
+    put_community_id(doc, icmp_type, icmp_code)
     if record["_path"] == "conn":
         _put_conn(doc, record)
     else:
