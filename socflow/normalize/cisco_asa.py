@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import Final
 
 from socflow.normalize import canonical
-from socflow.normalize.ecs import ECSDocument, put, put_ip, put_port, put_time, put_user
+from socflow.normalize.cisco_asa_aaa import authentication, dap_selection, vpn_session
+from socflow.normalize.ecs import ECSDocument, add_related, put, put_ip, put_port, put_time, put_user
 from socflow.normalize.ipproto import put_transport
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
 from socflow.normalize.syslog_header import merge_header, split_syslog
@@ -17,83 +17,68 @@ _HEADER: Final = re.compile(
     r"%(?P<product>ASA|FTD|FWSM|PIX)-(?:[A-Za-z]+-)?(?P<level>[0-7])-(?P<msgid>\d{6}):?\s*(?P<message>.*)",
     re.DOTALL,
 )
-# "logging timestamp" puts the device's own time (with year, no zone) before the message.
-_STAMP: Final = re.compile(
-    r"(?P<mon>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<year>\d{4}) (?P<time>\d\d:\d\d:\d\d)"
-)
-_MONTHS: Final = {
-    name: number
-    for number, name in enumerate(
-        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
-    )
-}
+# "logging timestamp" puts the device's own time right before the message ("Apr 15 2014 09:34:34 EDT:",
+# "Apr 29 12:59:50.138:"); a relay may put its own syslog header before that.
+_DEVICE_STAMP: Final = re.compile(r"(?:" + canonical.BSD_TIMESTAMP.pattern + r")\s*:?\s*$")
+# The severity names of Cisco's syslog message guide (the CLI keywords are their plurals).
 _LEVELS: Final = (
     "emergencies",
-    "alerts",
+    "alert",
     "critical",
-    "errors",
-    "warnings",
-    "notifications",
+    "error",
+    "warning",
+    "notification",
     "informational",
     "debugging",
 )
 _PRODUCTS: Final = {"ASA": "asa", "FTD": "ftd", "FWSM": "fwsm", "PIX": "pix"}
 
 # interface:address/port, with an optional "(mapped-address/mapped-port)" and "(user)" after it.
+# An address is an IP or a name from the ASA's "names" table, so anything up to the "/port".
 _ENDPOINT: Final = (
-    r"(?P<{0}if>[^\s:]+):(?P<{0}ip>[0-9A-Fa-f:.]+)/(?P<{0}port>\d+)"
-    r"(?: \((?P<{0}nip>[0-9A-Fa-f:.]+)/(?P<{0}nport>\d+)\))?(?: \((?P<{0}user>[^)]*)\))?"
+    r"(?P<{0}if>[^\s:]+):(?P<{0}ip>[^\s/()]+)/(?P<{0}port>\d+)"
+    r"(?:\s*\((?P<{0}nip>[^\s/()]+)/(?P<{0}nport>\d+)\))?(?:\s*\((?P<{0}user>[^()]*)\))?"
 )
 _CONN: Final = re.compile(
     r"(?P<verb>Built|Teardown)(?: (?P<dir>inbound|outbound))? (?P<proto>TCP|UDP|SCTP|GRE) "
     r"connection (?P<id>\d+) for "
     + _ENDPOINT.format("a")
-    + " to "
+    + r"\s+to "
     + _ENDPOINT.format("b")
     + r"(?: duration (?P<duration>\d+:\d\d:\d\d) bytes (?P<bytes>\d+))?(?P<rest>.*)"
 )
 _ICMP: Final = re.compile(
     r"(?P<verb>Built|Teardown)(?: (?P<dir>inbound|outbound))? (?P<proto>ICMP|ICMPv6) connection for "
-    r"faddr (?P<faddr>[0-9A-Fa-f:.]+)/\d+(?:\([^)]*\))? gaddr (?P<gaddr>[0-9A-Fa-f:.]+)/\d+ "
-    r"laddr (?P<laddr>[0-9A-Fa-f:.]+)/\d+(?:\([^)]*\))?(?: type (?P<type>\d+) code (?P<code>\d+))?"
+    r"faddr (?P<faddr>[^\s/()]+)/\d+\s*(?:\((?P<fuser>[^()]*)\)\s*)?gaddr (?P<gaddr>[^\s/()]+)/\d+\s*"
+    r"laddr (?P<laddr>[^\s/()]+)/\d+\s*(?:\((?P<luser>[^()]*)\))?"
+    r"(?:\s*type (?P<type>\d+) code (?P<code>\d+))?"
 )
-_PROTO_WORD: Final = re.compile(r"\b(?P<proto>tcp|udp|icmp6|icmpv6|icmp|sctp|gre|esp|ah)\b", re.IGNORECASE)
+_PROTO_WORD: Final = re.compile(
+    r"\b(?:protocol (?P<number>\d+)|(?P<proto>tcp|udp|icmp6|icmpv6|icmp|sctp|gre|esp|ah))\b", re.IGNORECASE
+)
+# "[interface:]address[/port]"; 106016 writes an unknown source as "(0.0.0.0)".
 _FROM: Final = re.compile(
-    r"\b(?:from|src) (?:(?P<aif>[^\s:/]+):)?(?P<aip>[0-9A-Fa-f:.]*[0-9A-Fa-f])(?:/(?P<aport>\d+))?"
+    r"\b(?:from|src) \(?(?:(?P<aif>[^\s:/()]+):)?(?P<aip>[^\s/(),]+?)\)?(?:/(?P<aport>\d+))?(?=[\s(),]|$)"
 )
 _TO: Final = re.compile(
-    r"\b(?:to|dst) (?:(?P<bif>[^\s:/]+):)?(?P<bip>[0-9A-Fa-f:.]*[0-9A-Fa-f])(?:/(?P<bport>\w+))?"
+    r"\b(?:to|dst) (?:(?P<bif>[^\s:/()]+):)?(?P<bip>[^\s/(),]+?)(?:/(?P<bport>\d+))?(?=[\s(),]|$)"
 )
 _ON_IF: Final = re.compile(r"on interface (?P<iface>\S+?)\.?(?:\s|$)")
 _ACL: Final = re.compile(r'(?:access-group|access-list) "?(?P<acl>[^"\s]+)"?')
+_DUE_TO: Final = re.compile(r"due to (?P<protocol>\w+)")
 _ACL_100: Final = re.compile(
     r"access-list (?P<acl>\S+) (?P<verdict>permitted|denied|est-allowed) (?P<proto>\w+) "
-    r"(?P<aif>[^/\s]+)/(?P<aip>[0-9A-Fa-f:.]+)\((?P<aport>\d+)\).*?-> "
-    r"(?P<bif>[^/\s]+)/(?P<bip>[0-9A-Fa-f:.]+)\((?P<bport>\d+)\)"
+    r"(?P<aif>[^/\s]+)/(?P<aip>[^\s/()]+)\((?P<aport>\d+)\).*?-> "
+    r"(?P<bif>[^/\s]+)/(?P<bip>[^\s/()]+)\((?P<bport>\d+)\)"
 )
 _ICMP_TYPE: Final = re.compile(r"type[ =](?P<type>\d+),? code[ =](?P<code>\d+)")
-_AAA: Final = re.compile(
-    r"AAA user (?P<what>authentication|authorization|accounting) (?P<result>Successful|Rejected)"
+_ICMP_SENDER: Final = re.compile(r"from (?:laddr )?(?P<ip>[^\s/()]+) on interface (?P<iface>\S+)")
+_ICMP_TARGET: Final = re.compile(r" to (?P<ip>[^\s/(),]+?):?(?=\s|$)")
+_DISCARDS: Final = frozenset({"110002", "710005"})
+_DENY_IDS: Final = (
+    *("106001", "106006", "106007", "106010", "106012", "106014", "106015", "106016", "106017", "106020"),
+    *("106021", "106022", "106023", "106027", "110002", "710003", "710005"),
 )
-_KEYED_USER: Final = re.compile(
-    r"(?:\b(?:[Uu]ser(?:name)?|Uname)\s*[=:]\s*|\bUser <)[\"“]?(?P<user>[^\s,:<>\"”]+)"
-)
-_KEYED_SERVER: Final = re.compile(r"server\s*=\s*(?P<server>[0-9A-Fa-f:.]+)")
-_KEYED_IP: Final = re.compile(
-    r"(?:user IP|\bIP address|\bIP)\s*[=:,]?\s*<?(?P<ip>[0-9A-Fa-f:.]*[0-9A-Fa-f])>?"
-)
-_GROUP: Final = re.compile(r"\bGroup\s*[=:]?\s*<?(?P<group>[^\s,<>]+)>?")
-_REASON: Final = re.compile(r"[Rr]eason\s*[=:]\s*(?P<reason>[^:,]+?)\s*(?::|,|$)")
-_ASSIGNED: Final = re.compile(r"IPv4 Address <?(?P<v4>[0-9.]+)>?(?: IPv6 address <?(?P<v6>[0-9A-Fa-f:]+)>?)?")
-_SESSION_DURATION: Final = re.compile(r"Duration: (?:(?P<d>\d+)d)?(?P<h>\d+)h:(?P<m>\d+)m:(?P<s>\d+)s")
-_LOGIN: Final = re.compile(
-    r"Login (?P<verdict>permitted|denied) from (?P<aip>[0-9A-Fa-f:.]+)/(?P<aport>\d+) to "
-    r"(?P<bif>[^\s:]+):(?P<bip>[0-9A-Fa-f:.]+)/(?P<service>\S+) for user [\"“]?(?P<user>[^\"”]+)[\"”]?"
-)
-
-_ICMP_SENDER: Final = re.compile(r"from (?:laddr )?(?P<ip>[0-9A-Fa-f:.]+) on interface (?P<iface>\S+)")
-_ICMP_TARGET: Final = re.compile(r" to (?P<ip>[0-9A-Fa-f:.]*[0-9A-Fa-f])")
-_TERMINATED: Final = re.compile(r"terminated: (?P<reason>[^.]+)")
 
 Handler = Callable[[ECSDocument, str, str], None]
 
@@ -103,18 +88,35 @@ def _seconds(hms: str) -> int:
     return hours * 3600 + minutes * 60 + seconds
 
 
+def _put_address(doc: ECSDocument, side: str, address: str | None) -> None:
+    """`<side>.ip` for an IP; a name from the ASA's "names" table goes to `<side>.domain`."""
+    if not address or put_ip(doc, f"{side}.ip", address):
+        return
+    put(doc, f"{side}.domain", address)
+    add_related(doc, "hosts", address)
+
+
+def _put_idfw_user(doc: ECSDocument, side: str, user: str | None) -> None:
+    """An identity-firewall user, "DOMAIN\\name" (LOCAL\\ for the ASA's own users), maybe with ", SGT"."""
+    if not user or ("\\" not in user and "@" not in user):
+        return  # a bare number or tag is a security group tag, not a user
+    name = user.split(",")[0].strip()
+    if name[:6].upper() == "LOCAL\\":
+        name = name[6:]
+    put_user(doc, f"{side}.user", name)
+
+
 def _side(doc: ECSDocument, side: str, found: re.Match[str], key: str, nat: bool = True) -> None:
     """source.* or destination.* from the regex groups `<key>ip`, `<key>port`, `<key>nip`, `<key>nport`."""
     groups = found.groupdict()
-    put_ip(doc, f"{side}.ip", groups.get(f"{key}ip"))
+    address = groups.get(f"{key}ip")
+    _put_address(doc, side, address)
     put_port(doc, f"{side}.port", groups.get(f"{key}port"))
-    if nat and groups.get(f"{key}nip") and groups.get(f"{key}nip") != groups.get(f"{key}ip"):
+    if nat and groups.get(f"{key}nip") and groups.get(f"{key}nip") != address:
         put_ip(doc, f"{side}.nat.ip", groups[f"{key}nip"])
     if nat and groups.get(f"{key}nport") and groups.get(f"{key}nport") != groups.get(f"{key}port"):
         put_port(doc, f"{side}.nat.port", groups[f"{key}nport"])
-    user = groups.get(f"{key}user")
-    if user and ("\\" in user or "@" in user):  # identity-firewall user, "DOMAIN\\name"
-        put_user(doc, f"{side}.user", user.split(",")[0])
+    _put_idfw_user(doc, side, groups.get(f"{key}user"))
 
 
 def _interfaces(doc: ECSDocument, ingress: str | None, egress: str | None) -> None:
@@ -139,12 +141,15 @@ def _connection(doc: ECSDocument, msgid: str, message: str) -> None:
     put(doc, "cisco.asa.connection_id", found["id"])
     put(doc, "event.action", "connection-built" if built else "connection-teardown")
     put(doc, "event.type", ["connection", "start" if built else "end"])
+    if built:
+        put(doc, "event.outcome", "success")
     if found["duration"]:
         put(doc, "event.duration", _seconds(found["duration"]) * 1_000_000_000)
         put(doc, "network.bytes", int(found["bytes"]))
-    rest = found["rest"].strip()
-    reason = rest.split("(")[0].strip() if rest else ""
-    put(doc, "event.reason", reason)
+    # Teardown: "[reason [from teardown-initiator]] [(user)]".
+    reason, _, initiator = found["rest"].split("(")[0].strip().partition(" from ")
+    put(doc, "event.reason", reason.strip())
+    put(doc, "cisco.asa.termination_initiator", initiator.strip())
 
 
 def _icmp_connection(doc: ECSDocument, msgid: str, message: str) -> None:
@@ -153,20 +158,19 @@ def _icmp_connection(doc: ECSDocument, msgid: str, message: str) -> None:
         raise ParseError(f"ASA {msgid}: unrecognised ICMP connection message")
     built = found["verb"] == "Built"
     # faddr is the foreign address, laddr the local one, gaddr the local one as translated.
-    if found["dir"] == "outbound":
-        put_ip(doc, "source.ip", found["laddr"])
-        put_ip(doc, "destination.ip", found["faddr"])
-        if found["gaddr"] != found["laddr"]:
-            put_ip(doc, "source.nat.ip", found["gaddr"])
-    else:
-        put_ip(doc, "source.ip", found["faddr"])
-        put_ip(doc, "destination.ip", found["laddr"])
-        if found["gaddr"] != found["laddr"]:
-            put_ip(doc, "destination.nat.ip", found["gaddr"])
+    local, foreign = ("source", "destination") if found["dir"] == "outbound" else ("destination", "source")
+    _put_address(doc, foreign, found["faddr"])
+    _put_idfw_user(doc, foreign, found["fuser"])
+    _put_address(doc, local, found["laddr"])
+    _put_idfw_user(doc, local, found["luser"])
+    if found["gaddr"] != found["laddr"]:
+        put_ip(doc, f"{local}.nat.ip", found["gaddr"])
     put_transport(doc, found["proto"])
     put(doc, "network.direction", found["dir"])
     put(doc, "event.action", "connection-built" if built else "connection-teardown")
     put(doc, "event.type", ["connection", "start" if built else "end"])
+    if built:
+        put(doc, "event.outcome", "success")
     _icmp_codes(doc, message)
 
 
@@ -177,18 +181,30 @@ def _icmp_codes(doc: ECSDocument, message: str) -> None:
         put(doc, "cisco.asa.icmp_code", int(found["code"]))
 
 
+def _endpoint(doc: ECSDocument, side: str, iface: str | None, address: str, port: str | None) -> str | None:
+    """Put one "[interface:]address[/port]" of a deny message; returns the interface, if one was named."""
+    # An IPv6 address without an interface: its first group was taken for an interface name.
+    if iface is not None and ":" in address and put_ip(doc, f"{side}.ip", f"{iface}:{address}"):
+        iface = None
+    else:
+        _put_address(doc, side, address.rstrip(":."))
+    put_port(doc, f"{side}.port", port)
+    return iface
+
+
 def _denied(doc: ECSDocument, msgid: str, message: str) -> None:
-    """106001/106006/106007/106014/106015/106021/106023/110002/313004/710003/710005: a packet refused."""
+    """106001-106027, 110002, 313005, 710003, 710005: a packet refused, "from/src ... to/dst ..."."""
     sender = _FROM.search(message)
     target = _TO.search(message, sender.end()) if sender is not None else None
     if sender is None or target is None:
         raise ParseError(f"ASA {msgid}: no source and destination in a deny message")
-    _side(doc, "source", sender, "a", nat=False)
-    _side(doc, "destination", target, "b", nat=False)
+    ingress = _endpoint(doc, "source", sender["aif"], sender["aip"], sender["aport"])
+    egress = _endpoint(doc, "destination", target["bif"], target["bip"], target["bport"])
     on_interface = _ON_IF.search(message)
-    _interfaces(doc, sender["aif"] or (on_interface["iface"] if on_interface else None), target["bif"])
+    _interfaces(doc, ingress or (on_interface["iface"] if on_interface else None), egress)
     proto = _PROTO_WORD.search(message, 0, sender.start())
-    put_transport(doc, proto["proto"] if proto else None)
+    if proto is not None:
+        put_transport(doc, proto["number"] or proto["proto"])
     lowered = message.lower()
     if "inbound" in lowered[:40]:
         put(doc, "network.direction", "inbound")
@@ -196,10 +212,13 @@ def _denied(doc: ECSDocument, msgid: str, message: str) -> None:
         put(doc, "network.direction", "outbound")
     acl = _ACL.search(message)
     put(doc, "rule.name", acl["acl"] if acl else None)
+    if msgid == "106007":  # "due to DNS Query": the application protocol that was refused
+        due = _DUE_TO.search(message)
+        put(doc, "network.protocol", due["protocol"].lower() if due else None)
     _icmp_codes(doc, message)
-    action = "discarded" if msgid in {"110002", "710005"} else "denied"
-    put(doc, "event.action", action)
+    put(doc, "event.action", "discarded" if msgid in _DISCARDS else "denied")
     put(doc, "event.type", ["connection", "denied"])
+    put(doc, "event.outcome", "failure")
 
 
 def _acl_hit(doc: ECSDocument, msgid: str, message: str) -> None:
@@ -214,83 +233,26 @@ def _acl_hit(doc: ECSDocument, msgid: str, message: str) -> None:
     denied = found["verdict"] == "denied"
     put(doc, "event.action", "denied" if denied else "permitted")
     put(doc, "event.type", ["connection", "denied" if denied else "allowed"])
+    put(doc, "event.outcome", "failure" if denied else "success")
 
 
 def _icmp_denied(doc: ECSDocument, msgid: str, message: str) -> None:
-    """313001 names only the sender; 313005 quotes the offending packet."""
+    """313001/313008 (ICMPv6) name only the sender; 313004 also the target; 313005 quotes the packet."""
     if msgid == "313005":
         _denied(doc, msgid, message)
         return
     found = _ICMP_SENDER.search(message)
     if found is None:
         raise ParseError(f"ASA {msgid}: unrecognised ICMP deny message")
-    put_ip(doc, "source.ip", found["ip"])
+    _put_address(doc, "source", found["ip"])
     _interfaces(doc, found["iface"], None)
-    target = _ICMP_TARGET.search(message)
-    put_ip(doc, "destination.ip", target["ip"] if target else None)
-    put_transport(doc, "icmp")
+    target = _ICMP_TARGET.search(message, found.end())
+    _put_address(doc, "destination", target["ip"] if target else None)
+    put_transport(doc, "icmpv6" if msgid == "313008" else "icmp")
     _icmp_codes(doc, message)
     put(doc, "event.action", "denied")
     put(doc, "event.type", ["connection", "denied"])
-
-
-def _authentication(doc: ECSDocument, msgid: str, message: str) -> None:
-    """AAA, local database, cut-through proxy (611101/611102) and login (605004/605005) outcomes."""
-    login = _LOGIN.search(message)
-    if login is not None:
-        put_ip(doc, "source.ip", login["aip"])
-        put_port(doc, "source.port", login["aport"])
-        put_ip(doc, "destination.ip", login["bip"])
-        put(doc, "network.protocol", login["service"].lower())
-        _interfaces(doc, None, login["bif"])
-        put_user(doc, "user", login["user"].strip())
-        success = login["verdict"] == "permitted"
-    else:
-        aaa = _AAA.search(message)
-        success = msgid in {"113004", "113012", "611101"} if aaa is None else aaa["result"] == "Successful"
-        user = _KEYED_USER.search(message)
-        if user is not None and user["user"] != "*****":
-            put_user(doc, "user", user["user"])
-        server = _KEYED_SERVER.search(message)
-        put_ip(doc, "cisco.asa.aaa_server", server["server"] if server else None)
-        address = _KEYED_IP.search(message)
-        put_ip(doc, "source.ip", address["ip"] if address else None)
-        reason = _REASON.search(message)
-        put(doc, "event.reason", reason["reason"] if reason else None)
-    put(doc, "event.category", ["authentication"])
-    put(doc, "event.type", ["start"])  # a logon attempt; event.outcome says how it ended
-    put(doc, "event.outcome", "success" if success else "failure")
-    put(doc, "event.action", "logged-in" if success else "logon-failed")
-
-
-def _vpn_session(doc: ECSDocument, msgid: str, message: str) -> None:
-    """WebVPN/AnyConnect sessions: 113019 disconnected, 716001/716002, 722022/722023, 722051."""
-    user = _KEYED_USER.search(message)
-    put_user(doc, "user", user["user"] if user else None)
-    group = _GROUP.search(message)
-    put(doc, "cisco.asa.vpn.group", group["group"] if group else None)
-    address = _KEYED_IP.search(message)
-    put_ip(doc, "source.ip", address["ip"] if address else None)
-    put(doc, "event.category", ["network", "session"])
-    if msgid == "722051":
-        assigned = _ASSIGNED.search(message)
-        if assigned is not None:
-            put_ip(doc, "cisco.asa.vpn.assigned_ip", assigned["v4"])
-            put_ip(doc, "cisco.asa.vpn.assigned_ipv6", assigned["v6"])
-        put(doc, "event.action", "address-assigned")
-        put(doc, "event.type", ["info"])
-        return
-    ended = msgid in {"113019", "716002", "722023"}
-    put(doc, "event.action", "session-ended" if ended else "session-started")
-    put(doc, "event.type", ["end" if ended else "start"])
-    put(doc, "event.outcome", "success")
-    reason = (_REASON if msgid == "113019" else _TERMINATED).search(message)
-    put(doc, "event.reason", reason["reason"].strip() if reason else None)
-    duration = _SESSION_DURATION.search(message)
-    if duration is not None:
-        days = int(duration["d"] or 0)
-        total = ((days * 24 + int(duration["h"])) * 60 + int(duration["m"])) * 60 + int(duration["s"])
-        put(doc, "event.duration", total * 1_000_000_000)
+    put(doc, "event.outcome", "failure")
 
 
 _HANDLERS: Final[dict[str, Handler]] = {
@@ -300,32 +262,26 @@ _HANDLERS: Final[dict[str, Handler]] = {
     "302016": _connection,
     "302020": _icmp_connection,
     "302021": _icmp_connection,
-    **dict.fromkeys(
-        ("106001", "106006", "106007", "106014", "106015", "106021", "106023", "110002", "710003", "710005"),
-        _denied,
-    ),
+    **dict.fromkeys(_DENY_IDS, _denied),
     "106100": _acl_hit,
-    "313001": _icmp_denied,
-    "313004": _icmp_denied,
-    "313005": _icmp_denied,
+    **dict.fromkeys(("313001", "313004", "313005", "313008"), _icmp_denied),
     **dict.fromkeys(
-        ("113004", "113005", "113012", "113015", "611101", "611102", "605004", "605005"), _authentication
+        ("113004", "113005", "113012", "113015", "611101", "611102", "605004", "605005"), authentication
     ),
-    **dict.fromkeys(("113019", "716001", "716002", "722022", "722023", "722051"), _vpn_session),
+    **dict.fromkeys(("113019", "716001", "716002", "722022", "722023", "722051"), vpn_session),
+    "734001": dap_selection,
 }
 
 
 def _device_time(doc: ECSDocument, head: str, context: ParseContext) -> None:
-    stamp = _STAMP.search(head)
-    if stamp is None or stamp["mon"] not in _MONTHS:
+    """@timestamp from the stamp the ASA wrote; without one, the syslog header's time is used."""
+    stamp = _DEVICE_STAMP.search(head)
+    if stamp is None:
         return
     try:
-        moment = datetime.strptime(
-            f"{stamp['year']}-{_MONTHS[stamp['mon']]}-{stamp['day']} {stamp['time']}", "%Y-%m-%d %H:%M:%S"
-        )
+        put_time(doc, canonical.bsd_timestamp(stamp, context.received_at, context.zone))
     except ValueError:
         return
-    put_time(doc, canonical.to_utc(moment, context.zone))
 
 
 def _merge_syslog(doc: ECSDocument, text: str, context: ParseContext) -> None:
@@ -336,8 +292,21 @@ def _merge_syslog(doc: ECSDocument, text: str, context: ParseContext) -> None:
     syslog_header = split_syslog(text, context.received_at, context.zone)
     if syslog_header is None:
         return
-    merge_header(doc, syslog_header)
     appname = syslog_header.appname or ""
+    if (
+        syslog_header.hostname is None
+        and appname
+        and not appname.startswith("%")
+        and not syslog_header.procid
+    ):
+        # "Mmm dd hh:mm:ss fw01: %ASA-...": the ASA writes its device id there, never a program name.
+        syslog_header = syslog_header._replace(hostname=appname, appname=None)
+        appname = ""
+    merge_header(doc, syslog_header)
+    # The sender named in the header is the firewall itself.
+    sender = syslog_header.hostname
+    if sender and not ((sender[0].isdigit() or ":" in sender) and put_ip(doc, "observer.ip", sender)):
+        put(doc, "observer.hostname", sender)
     if appname.startswith("%"):
         doc.get("log", {}).get("syslog", {}).pop("appname", None)
         if doc.get("process", {}).get("name") == appname:

@@ -97,7 +97,9 @@ def test_cisco_asa_teardown_tcp_maps_duration_bytes_and_reason() -> None:
     assert get(doc, "event.type") == ["connection", "end"]
     assert get(doc, "event.duration") == 65_000_000_000
     assert get(doc, "network.bytes") == 18342
-    assert get(doc, "event.reason") == "TCP FINs from outside"
+    assert get(doc, "event.reason") == "TCP FINs"
+    assert get(doc, "cisco.asa.termination_initiator") == "outside"
+    assert get(doc, "event.outcome") is None  # a reset or a timeout is no failure of the flow either
     assert get(doc, "source.ip") == "198.51.100.20"
     assert get(doc, "destination.port") == 443
 
@@ -232,7 +234,7 @@ def test_cisco_asa_106023_maps_interfaces_and_access_group() -> None:
     assert get(doc, "observer.egress.interface.name") == "inside"
     assert get(doc, "destination.port") == 3389
     assert get(doc, "event.severity") == 4
-    assert get(doc, "log.level") == "warnings"
+    assert get(doc, "log.level") == "warning"
 
 
 def test_cisco_asa_106100_permitted_and_denied() -> None:
@@ -429,7 +431,7 @@ def test_cisco_asa_unknown_message_id_keeps_header_and_message() -> None:
     doc = _parse("%FTD-1-430003: EventPriority: Low, DeviceUUID: 1, AccessControlRuleAction: Block")
     assert get(doc, "event.code") == "430003"
     assert get(doc, "observer.product") == "ftd"
-    assert get(doc, "log.level") == "alerts"
+    assert get(doc, "log.level") == "alert"
     assert get(doc, "message") == "EventPriority: Low, DeviceUUID: 1, AccessControlRuleAction: Block"
     assert get(doc, "event.action") is None
 
@@ -499,7 +501,7 @@ def test_cisco_asa_parse_never_raises_other_than_parse_error(text: str) -> None:
 
 @given(
     st.sampled_from(
-        ["302013", "302014", "302020", "106023", "106100", "313004", "113005", "716001", "722051"]
+        ["302013", "302014", "302020", "106023", "106100", "313004", "113005", "716001", "722051", "734001"]
     ),
     st.text(alphabet="abcdefinoutsdr:/.() 0123456789<>=,", max_size=150),
 )
@@ -517,3 +519,255 @@ def test_cisco_asa_ipv6_connection_keeps_interface_and_address_apart() -> None:
     assert get(doc, "destination.ip") == "2001:db8:1::10"
     assert get(doc, "observer.ingress.interface.name") == "outside"
     assert get(doc, "destination.nat") is None
+
+
+def test_cisco_asa_connection_with_names_table_hosts_maps_domains() -> None:
+    inbound = _parse(
+        "%ASA-6-302013: Built inbound TCP connection 7001 for dmz:webfront/8443 (webfront/8443) "
+        "to servers:192.0.2.80/443 (192.0.2.80/443)"
+    )
+    assert get(inbound, "source.domain") == "webfront"
+    assert get(inbound, "source.port") == 8443
+    assert get(inbound, "source.ip") is None
+    assert get(inbound, "destination.ip") == "192.0.2.80"
+    assert get(inbound, "observer.ingress.interface.name") == "dmz"
+    assert "webfront" in get(inbound, "related.hosts")
+    outbound = _parse(
+        "%ASA-6-302015: Built outbound UDP connection 7002 for outside:resolver-a/53 (resolver-a/53) "
+        "to lab:192.0.2.41/40001 (203.0.113.7/40001)"
+    )
+    assert get(outbound, "destination.domain") == "resolver-a"
+    assert get(outbound, "destination.port") == 53
+    assert get(outbound, "source.ip") == "192.0.2.41"
+    assert get(outbound, "source.nat.ip") == "203.0.113.7"
+    assert get(outbound, "observer.ingress.interface.name") == "lab"
+
+
+def test_cisco_asa_identity_firewall_users_glued_to_the_endpoint() -> None:
+    built = _parse(
+        "%ASA-6-302013: Built inbound TCP connection 7003 for outside:198.51.100.30/52000 "
+        "(203.0.113.9/52001)(LOCAL\\erin) to inside:192.0.2.40/443 (192.0.2.40/443) (erin)"
+    )
+    assert get(built, "source.ip") == "198.51.100.30"
+    assert get(built, "source.nat.ip") == "203.0.113.9"
+    assert get(built, "source.nat.port") == 52001
+    assert get(built, "source.user.name") == "erin"
+    assert get(built, "source.user.domain") is None  # LOCAL\ marks the ASA's own user database
+    assert get(built, "destination.ip") == "192.0.2.40"
+    torn = _parse(
+        "%ASA-6-302014: Teardown TCP connection 7003 for outside:198.51.100.30/52000(LOCAL\\CORP\\dana) "
+        "to inside:192.0.2.40/443 duration 0:00:10 bytes 1200 TCP Reset-O from inside (CORP\\dana)"
+    )
+    assert get(torn, "source.ip") == "198.51.100.30"
+    assert get(torn, "source.user.name") == "dana"
+    assert get(torn, "source.user.domain") == "corp"
+    assert get(torn, "destination.port") == 443
+    assert get(torn, "network.bytes") == 1200
+    assert get(torn, "event.reason") == "TCP Reset-O"
+    assert get(torn, "cisco.asa.termination_initiator") == "inside"
+
+
+def test_cisco_asa_icmp_connection_with_a_named_peer_and_user() -> None:
+    doc = _parse(
+        "%ASA-6-302020: Built inbound ICMP connection for faddr probe-host/17(LOCAL\\erin) "
+        "gaddr 203.0.113.12/0 laddr 192.0.2.12/0 (erin) type 8 code 0"
+    )
+    assert get(doc, "source.domain") == "probe-host"
+    assert get(doc, "source.user.name") == "erin"
+    assert get(doc, "destination.ip") == "192.0.2.12"
+    assert get(doc, "destination.nat.ip") == "203.0.113.12"
+    assert get(doc, "event.outcome") == "success"
+
+
+@pytest.mark.parametrize(
+    ("line", "outcome"),
+    [
+        (
+            "%ASA-6-302013: Built inbound TCP connection 1 for outside:198.51.100.2/1 (198.51.100.2/1) "
+            "to inside:192.0.2.1/22 (192.0.2.1/22)",
+            "success",
+        ),
+        (
+            "%ASA-6-302020: Built outbound ICMP connection for faddr 198.51.100.2/0 gaddr 203.0.113.3/0 "
+            "laddr 192.0.2.3/0 type 8 code 0",
+            "success",
+        ),
+        (
+            "%ASA-2-106001: Inbound TCP connection denied from 198.51.100.2/4000 to 192.0.2.3/22 flags SYN "
+            " on interface outside",
+            "failure",
+        ),
+        (
+            "%ASA-4-106023: Deny udp src outside:198.51.100.2/4000 dst inside:192.0.2.3/161 "
+            'by access-group "a" [0x0, 0x0]',
+            "failure",
+        ),
+        (
+            "%ASA-3-710003: TCP access denied by ACL from 198.51.100.2/4000 to outside:203.0.113.1/22",
+            "failure",
+        ),
+        ("%ASA-3-313001: Denied ICMP type=8, code=0 from 198.51.100.2 on interface outside", "failure"),
+    ],
+)
+def test_cisco_asa_built_succeeds_and_denies_fail(line: str, outcome: str) -> None:
+    assert get(_parse(line), "event.outcome") == outcome
+
+
+def test_cisco_asa_deny_with_host_names_goes_to_domain_fields() -> None:
+    doc = _parse(
+        "%ASA-6-106015: Deny TCP (no connection) from build-07.lab.example/40100 to "
+        "repo.lab.example/443 flags FIN ACK  on interface lab"
+    )
+    assert get(doc, "source.domain") == "build-07.lab.example"
+    assert get(doc, "source.port") == 40100
+    assert get(doc, "destination.domain") == "repo.lab.example"
+    assert get(doc, "destination.port") == 443
+    assert get(doc, "observer.ingress.interface.name") == "lab"
+
+
+def test_cisco_asa_deny_of_an_ipv6_packet_without_interface_keeps_the_whole_address() -> None:
+    doc = _parse(
+        "%ASA-6-106015: Deny TCP (no connection) from 2001:db8::7/443 to 2001:db8:1::9/50111 flags RST  "
+        "on interface inside"
+    )
+    assert get(doc, "source.ip") == "2001:db8::7"
+    assert get(doc, "destination.ip") == "2001:db8:1::9"
+    assert get(doc, "observer.ingress.interface.name") == "inside"
+    assert get(doc, "observer.egress.interface.name") is None
+
+
+def test_cisco_asa_deny_by_protocol_number_names_the_transport() -> None:
+    doc = _parse(
+        "%ASA-4-106023: Deny protocol 50 src outside:198.51.100.8 dst inside:192.0.2.8 "
+        'by access-group "edge_in"'
+    )
+    assert get(doc, "network.transport") == "esp"
+    assert get(doc, "network.iana_number") == "50"
+    assert get(doc, "source.ip") == "198.51.100.8"
+    assert get(doc, "rule.name") == "edge_in"
+
+
+def test_cisco_asa_spoof_and_dns_denies() -> None:
+    spoof = _parse("%ASA-2-106016: Deny IP spoof from (192.0.2.200) to 198.51.100.9 on interface outside")
+    assert get(spoof, "source.ip") == "192.0.2.200"
+    assert get(spoof, "destination.ip") == "198.51.100.9"
+    assert get(spoof, "event.type") == ["connection", "denied"]
+    dns = _parse(
+        "%ASA-2-106007: Deny inbound UDP from 198.51.100.9/5353 to 192.0.2.53/53 due to DNS Response"
+    )
+    assert get(dns, "network.protocol") == "dns"
+    assert get(dns, "network.direction") == "inbound"
+
+
+def test_cisco_asa_313008_icmpv6_deny() -> None:
+    doc = _parse("%ASA-3-313008: Denied ICMPv6 type=128, code=0 from 2001:db8::44 on interface outside")
+    assert get(doc, "source.ip") == "2001:db8::44"
+    assert get(doc, "network.transport") == "ipv6-icmp"
+    assert get(doc, "observer.ingress.interface.name") == "outside"
+    assert get(doc, "cisco.asa.icmp_type") == 128
+
+
+@pytest.mark.parametrize(
+    ("line", "timestamp"),
+    [
+        ("Mar  2 2026 08:15:30 EST: %ASA-6-999999: x", "2026-03-02T13:15:30Z"),
+        ("Mar  2 08:15:30.250: %ASA-6-999999: x", "2026-03-02T08:15:30.250000Z"),
+        ("Mar  2 09:00:00 relay-1 : Mar  2 2026 08:15:30 PDT: %ASA-6-999999: x", "2026-03-02T15:15:30Z"),
+    ],
+)
+def test_cisco_asa_device_timestamp_reads_zone_fraction_and_sits_after_a_relay_header(
+    line: str, timestamp: str
+) -> None:
+    assert get(_parse(line), "@timestamp") == timestamp
+
+
+def test_cisco_asa_device_id_before_the_message_is_the_firewall_host() -> None:
+    doc = _parse("Mar  2 08:15:30 fw-lab-2: %ASA-6-999999: x")
+    assert get(doc, "host.name") == "fw-lab-2"
+    assert get(doc, "observer.hostname") == "fw-lab-2"
+    assert get(doc, "process.name") is None
+    by_address = _parse("Mar  2 08:15:30 192.0.2.254 : %ASA-6-999999: x")
+    assert get(by_address, "observer.ip") == "192.0.2.254"
+
+
+@pytest.mark.parametrize(
+    ("level", "name"),
+    [
+        (0, "emergencies"),
+        (1, "alert"),
+        (2, "critical"),
+        (3, "error"),
+        (4, "warning"),
+        (5, "notification"),
+        (6, "informational"),
+        (7, "debugging"),
+    ],
+)
+def test_cisco_asa_log_level_uses_the_syslog_guide_names(level: int, name: str) -> None:
+    assert get(_parse(f"%ASA-{level}-999999: x"), "log.level") == name
+
+
+def test_cisco_asa_aaa_server_is_the_destination() -> None:
+    by_address = _parse(
+        "%ASA-6-113004: AAA user authentication Successful : server = 192.0.2.100 : user = frank"
+    )
+    assert get(by_address, "destination.ip") == "192.0.2.100"
+    by_name = _parse(
+        "%ASA-6-113005: AAA user authentication Rejected : reason = Invalid password : "
+        "server = radius-east : user = frank : user IP = 198.51.100.90"
+    )
+    assert get(by_name, "destination.domain") == "radius-east"
+    assert get(by_name, "source.ip") == "198.51.100.90"
+    assert get(by_name, "user.name") == "frank"
+
+
+def test_cisco_asa_login_denied_with_an_empty_user_keeps_the_addresses() -> None:
+    doc = _parse(
+        '%ASA-6-605004: Login denied from 198.51.100.70/52224 to outside:203.0.113.5/https for user ""'
+    )
+    assert get(doc, "source.ip") == "198.51.100.70"
+    assert get(doc, "destination.ip") == "203.0.113.5"
+    assert get(doc, "observer.egress.interface.name") == "outside"
+    assert get(doc, "user.name") is None
+    assert get(doc, "event.outcome") == "failure"
+
+
+def test_cisco_asa_vpn_identity_without_brackets_and_with_spaces() -> None:
+    bare = _parse(
+        "%ASA-6-716002: Group Staff-Policy User gina IP 198.51.100.15 WebVPN session terminated: "
+        "Idle timeout."
+    )
+    assert get(bare, "user.name") == "gina"
+    assert get(bare, "cisco.asa.vpn.group") == "Staff-Policy"
+    assert get(bare, "source.ip") == "198.51.100.15"
+    assert get(bare, "event.reason") == "Idle timeout"
+    spaced = _parse(
+        "%ASA-6-716001: Group <Staff Policy> User <gina lee> IP <198.51.100.16> WebVPN session started."
+    )
+    assert get(spaced, "cisco.asa.vpn.group") == "Staff Policy"
+    assert get(spaced, "user.name") == "gina lee"
+
+
+def test_cisco_asa_113019_counts_bytes_from_the_peer() -> None:
+    doc = _parse(
+        "%ASA-4-113019: Group = RemoteVPN, Username = hank, IP = 198.51.100.12, Session disconnected. "
+        "Session Type: SSL, Duration: 0h:10m:00s, Bytes xmt: 5000, Bytes rcv: 700, Reason: Idle Timeout"
+    )
+    assert get(doc, "source.bytes") == 700
+    assert get(doc, "destination.bytes") == 5000
+    assert get(doc, "network.bytes") == 5700
+    assert get(doc, "user.name") == "hank"
+
+
+def test_cisco_asa_734001_maps_user_address_and_dap_records() -> None:
+    doc = _parse(
+        "%ASA-6-734001: DAP: User ivy@corp.example, Addr 198.51.100.17, Connection AnyConnect: "
+        "The following DAP records were selected for this connection: staff_full, printers"
+    )
+    assert get(doc, "user.name") == "ivy"
+    assert get(doc, "user.domain") == "corp.example"
+    assert get(doc, "source.ip") == "198.51.100.17"
+    assert get(doc, "cisco.asa.dap_records") == ["staff_full", "printers"]
+    assert get(doc, "cisco.asa.connection_type") == "AnyConnect"
+    assert get(doc, "event.category") == ["authentication"]
+    assert get(doc, "event.outcome") == "success"
