@@ -134,6 +134,7 @@ def _finish(doc: ECSDocument, dataset: str, text: str, context: ParseContext) ->
         event = doc["event"] = {}
     event["original"] = text
     event["ingested"] = ingested
+    event.setdefault("kind", "event")  # ECS: every document says what kind it is; parsers set alert, metric
     dataset = event.setdefault("dataset", dataset)
     if "module" not in event:
         event["module"] = (dataset if dataset.__class__ is str else str(dataset)).partition(".")[0]
