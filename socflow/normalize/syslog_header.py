@@ -304,6 +304,9 @@ def merge_header(doc: ECSDocument, header: SyslogHeader) -> None:
         host = doc.get("host")
         if not isinstance(host, dict) or ("name" not in host and "ip" not in host):
             _put_host(doc, hostname)
+            host = doc.get("host")
+            if isinstance(host, dict) and "name" in host:
+                host["hostname"] = hostname  # as the device spells it; host.name is the canonical form
     syslog: dict[str, object]
     if priority is not None:
         facility, severity = divmod(priority, 8)

@@ -69,7 +69,7 @@ def test_pipeline_merges_syslog_header_into_a_device_document() -> None:
     doc = _normalize("<134>Feb 28 11:00:00 fw1.corp.example acme[99]: " + CEF_LINE)
 
     assert doc["@timestamp"] == "2024-02-28T11:00:00Z"
-    assert doc["host"] == {"name": "fw1", "domain": "corp.example"}
+    assert doc["host"] == {"name": "fw1", "domain": "corp.example", "hostname": "fw1.corp.example"}
     assert doc["process"] == {"name": "acme", "pid": 99}
     assert doc["log"]["syslog"]["hostname"] == "fw1.corp.example"
     assert doc["observer"]["vendor"] == "Acme"

@@ -149,7 +149,7 @@ def test_syslog_parser_maps_header_to_ecs() -> None:
 
     assert doc["message"] == "job done"
     assert doc["@timestamp"] == "2024-03-01T11:59:00Z"
-    assert doc["host"] == {"name": "web01", "domain": "corp.example"}
+    assert doc["host"] == {"name": "web01", "domain": "corp.example", "hostname": "Web01.corp.example"}
     assert doc["process"] == {"name": "cron", "pid": 77}
     assert doc["log"]["syslog"]["facility"] == {"code": 10, "name": "authpriv"}
     assert doc["log"]["syslog"]["severity"] == {"code": 6, "name": "informational"}
