@@ -54,7 +54,7 @@ _FORMS: Final[tuple[_Form, ...]] = (
         + " "
         + _PORT
         + r"(?: (?P<proto>ssh\d?))?",
-        "ssh_failed_login",
+        "ssh_login",
         "authentication",
         "start",
         "failure",

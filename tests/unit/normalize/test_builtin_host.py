@@ -24,7 +24,7 @@ def test_builtin_host_exports_the_five_parsers() -> None:
         (
             "<38>Mar  4 09:00:01 bastion-1 sshd[4121]: Failed password for root from 203.0.113.7 port 6 ssh2",
             "system.auth",
-            "ssh_failed_login",
+            "ssh_login",
         ),
         (
             "<86>Mar  4 09:00:02 bastion-1 sudo[999]:    alice : PWD=/ ; USER=root ; COMMAND=/usr/bin/id",

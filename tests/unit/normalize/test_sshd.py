@@ -52,7 +52,7 @@ def test_sshd_accepted_keeps_each_method(method: str) -> None:
 
 def test_sshd_failed_password_for_invalid_user_is_failure() -> None:
     doc = _parse("Failed password for invalid user admin from 203.0.113.7 port 60111 ssh2")
-    assert get(doc, "event.action") == "ssh_failed_login"
+    assert get(doc, "event.action") == "ssh_login"
     assert get(doc, "event.outcome") == "failure"
     assert get(doc, "user.name") == "admin"
     assert get(doc, "sshd.invalid_user") is True
@@ -133,7 +133,7 @@ def test_sshd_max_auth_attempts_is_denied() -> None:
 def test_sshd_message_repeated_counts_and_parses_inner() -> None:
     doc = _parse("message repeated 4 times: [ Failed password for root from 203.0.113.7 port 60111 ssh2]")
     assert get(doc, "sshd.repeat_count") == 4
-    assert get(doc, "event.action") == "ssh_failed_login"
+    assert get(doc, "event.action") == "ssh_login"
     assert get(doc, "user.name") == "root"
 
 
