@@ -53,9 +53,9 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(default=64 * 1024, ge=256, le=16 * 1024 * 1024)
     intake_queue_size: int = Field(default=50_000, ge=1)
     intake_batch_size: int = Field(default=2_000, ge=1, le=50_000)
-    # Worker processes of a large .evtx import (docs/intake.md): 0 = none (the default: on a machine
-    # whose cores are busy it is slower than a serial import).
-    import_workers: int | None = Field(default=0, ge=0, le=256)
+    # Worker processes of a large .evtx import (docs/intake.md): 0 = none; unset = one per CPU while
+    # the machine has a core to spare (on a machine whose cores are busy they make an import slower).
+    import_workers: int | None = Field(default=None, ge=0, le=256)
     retention_days: int | None = Field(default=None, ge=1)
     retention_max_events: int | None = Field(default=None, ge=0)
     retention_interval_seconds: int = Field(default=3600, ge=1)

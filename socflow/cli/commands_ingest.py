@@ -83,7 +83,7 @@ def ingest_file(
             min=0,
             max=256,
             help="Worker processes for a large .evtx file (0: none; default SOCFLOW_IMPORT_WORKERS, "
-            "else one per CPU).",
+            "else one per CPU while the machine has a core to spare).",
         ),
     ] = None,
 ) -> None:
@@ -143,11 +143,13 @@ def resolve_import_workers(
     """Workers that build the rows as this command's pipeline does: the same mappings and enrichment.
 
     An in-memory database cannot be opened by another process: then there are no workers."""
-    count = next((n for n in (flag, setting) if n is not None), default_worker_count())
+    chosen = next((n for n in (flag, setting) if n is not None), None)
+    count = default_worker_count() if chosen is None else chosen
     shared = shareable_database_url(database_url)
-    if shared is None:
+    if shared is None or (chosen is None and count < 2):  # automatic on one core: none
         return ImportWorkers(0)
-    return ImportWorkers(count, shared, str(mappings_dir) if mappings_dir is not None else None)
+    mappings = str(mappings_dir) if mappings_dir is not None else None
+    return ImportWorkers(count, shared, mappings, automatic=chosen is None)
 
 
 @app.command("errors")

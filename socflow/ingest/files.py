@@ -151,7 +151,7 @@ class FileImporter:
         worker_batches = 0
         with young_collections_only():
             batches = _batches(entries, self.batch_size)
-            if kind is FileKind.EVTX and workers.enabled and mark.size >= workers.min_bytes:
+            if kind is FileKind.EVTX and workers.used_for(mark.size):
                 build_here = self.pipeline.rows
                 worker_batches = store_in_parallel(batches, _records, build_here, store_batch, workers)
             else:

@@ -49,10 +49,27 @@ class ImportWorkers:
     mappings_dir: str | None = None
     min_bytes: int = DEFAULT_MIN_BYTES
     help_while_starting: bool = True
+    # Chosen by socflow, not the user: used only while the machine has a core to spare (load average).
+    automatic: bool = False
 
     @property
     def enabled(self) -> bool:
         return self.count > 0
+
+    def used_for(self, size: int) -> bool:
+        """Whether a file of `size` bytes is imported with the workers."""
+        return self.enabled and size >= self.min_bytes and (not self.automatic or cores_to_spare())
+
+
+def cores_to_spare() -> bool:
+    """At least one core idle over the last minute: the workers then add a core instead of taking one.
+
+    On a machine whose cores are busy, workers make an import slower (docs/intake.md)."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # no load average on this system
+        return False
+    return load <= (os.cpu_count() or 1) - 1
 
 
 def default_worker_count() -> int:

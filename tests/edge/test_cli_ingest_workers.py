@@ -15,11 +15,37 @@ CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "sig
 FILE_DB = "sqlite:////var/lib/socflow/socflow.db"
 
 
-def test_the_flag_wins_over_the_setting_which_wins_over_one_per_cpu() -> None:
+def test_the_flag_wins_over_the_setting_which_wins_over_automatic_one_per_cpu(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     assert resolve_import_workers(3, 5, FILE_DB, None) == ImportWorkers(3, FILE_DB)
     assert resolve_import_workers(None, 5, FILE_DB, None) == ImportWorkers(5, FILE_DB)
-    assert resolve_import_workers(None, None, FILE_DB, None) == ImportWorkers(os.cpu_count() or 1, FILE_DB)
     assert resolve_import_workers(0, 5, FILE_DB, None).enabled is False
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert resolve_import_workers(None, None, FILE_DB, None) == ImportWorkers(4, FILE_DB, automatic=True)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert resolve_import_workers(None, None, FILE_DB, None) == ImportWorkers(0)  # nothing to spare
+
+
+def test_automatic_workers_are_used_for_a_large_file_while_a_core_is_idle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    chosen, automatic = (
+        ImportWorkers(2, FILE_DB, min_bytes=100),
+        ImportWorkers(2, FILE_DB, min_bytes=100, automatic=True),
+    )
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.6, 0.5, 0.4))
+    assert (automatic.used_for(100), automatic.used_for(99), chosen.used_for(100)) == (True, False, True)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.7, 0.5, 0.4))  # both cores mostly busy
+    assert (automatic.used_for(100), chosen.used_for(100)) == (False, True)
+
+    def unavailable() -> tuple[float, float, float]:
+        raise OSError("no load average here")
+
+    monkeypatch.setattr(os, "getloadavg", unavailable)
+    assert automatic.used_for(100) is False
+    assert ImportWorkers(0, automatic=True).used_for(100) is False
 
 
 def test_workers_get_the_mappings_directory_and_no_in_memory_database(tmp_path: Path) -> None:
