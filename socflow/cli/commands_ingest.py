@@ -15,7 +15,8 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.filesize import decimal
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -112,17 +113,20 @@ def ingest_file(
         Progress(
             TextColumn("{task.description}"),
             BarColumn(),
-            DownloadColumn(),
+            TextColumn("{task.fields[amount]}"),
             TimeRemainingColumn(),
             console=err,
         ) as progress,
     ):
         cleanup.callback(shared.stop)  # a last publish, also when the import fails
         for path in paths:
-            task = progress.add_task(path.name, total=None)
+            task = progress.add_task(path.name, total=None, amount="")
+            # Log files advance in bytes read; an .evtx file in records (its chunk headers count them).
+            records = path.is_file() and sniff_kind(path) is FileKind.EVTX
 
-            def report(done: int, total: int | None, task: int = task) -> None:
-                progress.update(task, completed=done, total=total)  # type: ignore[arg-type]
+            def report(done: int, total: int | None, task: int = task, records: bool = records) -> None:
+                amount = progress_amount(done, total, records)
+                progress.update(task, completed=done, total=total, amount=amount)  # type: ignore[arg-type]
 
             result = importer.import_file(
                 path, format=format, timezone=timezone, restart=restart, progress=report
@@ -135,6 +139,13 @@ def ingest_file(
                 f"{result.path}: {result.stored} events stored, {result.dead_lettered} dead letters "
                 f"({result.kind.value}{resumed})"
             )
+
+
+def progress_amount(done: int, total: int | None, records: bool) -> str:
+    """What a file import's progress bar says it has done: records, or bytes in kB/MB."""
+    if records:
+        return f"{done:,} records" if total is None else f"{done:,}/{total:,} records"
+    return decimal(done) if total is None else f"{decimal(done)}/{decimal(total)}"
 
 
 def resolve_import_workers(

@@ -14,6 +14,7 @@ from typing import IO, Final, NamedTuple, cast
 
 from socflow.errors import Issue, NotFound, ValidationFailed
 from socflow.ingest.dead_letters import DeadLetter
+from socflow.ingest.evtx_count import count_records
 from socflow.ingest.files_parallel import ImportWorkers, Row, store_in_parallel
 from socflow.ingest.framing import FrameError, decode_message
 from socflow.ingest.pipeline import IngestPipeline
@@ -120,6 +121,8 @@ class FileImporter:
             start, mark.records = previous.position, previous.records
         stored = dead = 0
         received_at = datetime.now(UTC)
+        # An .evtx import counts records: the total is what the file's chunk headers declare.
+        evtx_total = count_records(path) if progress is not None and kind is FileKind.EVTX else None
 
         def store_batch(batch: list[Entry], rows: list[Row] | EventValues, failures: dict[str, int]) -> None:
             """Commit one batch with the file's position after it; a short batch is the last one."""
@@ -140,7 +143,7 @@ class FileImporter:
             if not done:
                 gc.collect(1)  # what the batch left behind; the old generation is not walked
                 if progress is not None and kind is FileKind.EVTX:
-                    progress(mark.records, None)
+                    progress(mark.records, evtx_total)
 
         entries = (
             self._evtx_entries(path, start, received_at, format, timezone)
@@ -158,7 +161,8 @@ class FileImporter:
                 for batch in batches:
                     store_batch(batch, self.pipeline.rows(_records(batch)), {})
         if progress is not None:
-            progress(mark.size if kind is not FileKind.EVTX else mark.records, mark.size)
+            done = mark.size if kind is not FileKind.EVTX else mark.records
+            progress(done, done)
         return ImportResult(mark.path, kind, stored, dead, start, worker_batches=worker_batches)
 
     def _line_entries(

@@ -111,6 +111,7 @@ def test_parallel_import_stores_the_rows_of_a_serial_import(evtx_file: Path, tmp
     assert done == sorted(done)
     assert done[-1] == result.stored
     assert done[:-1] == list(range(BATCH, result.stored, BATCH))
+    assert {total for _, total in calls} == {result.stored}  # the chunk headers' count, exact here
     serial_db.dispose()
     parallel_db.dispose()
 
