@@ -306,7 +306,7 @@ def merge_header(doc: ECSDocument, header: SyslogHeader) -> None:
             _put_host(doc, hostname)
             host = doc.get("host")
             if isinstance(host, dict) and "name" in host:
-                host["hostname"] = hostname  # as the device spells it; host.name is the canonical form
+                host.setdefault("hostname", hostname)  # as the device spells it; name is canonical
     syslog: dict[str, object]
     if priority is not None:
         facility, severity = divmod(priority, 8)
