@@ -16,7 +16,7 @@ from typing import Final
 
 from socflow.normalize.ecs import ECSDocument, put, put_port, put_time, put_user
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
-from socflow.normalize.web_request import put_forwarded, put_peer, put_request_line, split_chain
+from socflow.normalize.web_request import put_forwarded, put_peer, put_request_line, split_chain, url_host
 
 _QUOTED: Final = r'"(?:[^"\\]|\\.)*"'
 _TAIL: Final = (
@@ -97,7 +97,7 @@ def _put_head(doc: ECSDocument, head: str) -> None:
     put_forwarded(doc, chain[:-1])
     found = _VHOST.fullmatch(vhost) if vhost else None
     if found is not None and vhost is not None and vhost != "-":
-        name = (found["name"] or vhost).strip("[]").lower()
+        name = url_host(found["name"] or vhost)
         put_peer(doc, "destination", name)
         put(doc, "url.domain", name)
         put_port(doc, "destination.port", found["port"])

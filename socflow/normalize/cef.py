@@ -24,6 +24,8 @@ INVALID_ESCAPE_TAG: Final = "_cef_invalid_escape"
 # The specification names four bands (0-3, 4-6, 7-8, 9-10); a word stands for its band's lowest
 # number, as Elastic's decode_cef reads it, so both tools agree on the same line.
 _SEVERITY_WORDS: Final = {"low": 0, "medium": 4, "high": 7, "very-high": 9, "veryhigh": 9}
+# Times the ArcSight agent stamps with its own clock: dtz (the device's zone) does not apply.
+_AGENT_CLOCK_KEYS: Final = frozenset({"art"})
 _CUSTOM_PREFIXES: Final = ("cs", "cn", "cfp", "c6a", "flexString", "flexNumber", "deviceCustomDate")
 
 
@@ -151,7 +153,8 @@ def _in_device_zone(context: ParseContext, extensions: dict[str, str]) -> ParseC
     """The context whose zone is the device's `dtz`, when the event names a known one.
 
     rt/start/end written as 'MMM dd yyyy HH:mm:ss' carry no zone: the specification has `dtz`
-    say the device's, which is closer to the truth than the listener's configured zone."""
+    say the device's, which is closer to the truth than the listener's configured zone. `art` is
+    not the device's clock but the agent's (connector's): it is read in the listener's zone."""
     name = extensions.get("dtz") or extensions.get("deviceTimeZone")
     if not name:
         return context
@@ -164,7 +167,7 @@ def _in_device_zone(context: ParseContext, extensions: dict[str, str]) -> ParseC
 def cef_document(record: CefRecord, context: ParseContext) -> ECSDocument:
     """The ECS document for one CEF record; every extension also stays under `cef.extensions`."""
     doc: ECSDocument = {}
-    context = _in_device_zone(context, record.extensions)
+    device_context = _in_device_zone(context, record.extensions)
     put(doc, "observer.vendor", record.vendor)
     put(doc, "observer.product", record.product)
     put(doc, "observer.version", record.device_version)
@@ -174,9 +177,10 @@ def cef_document(record: CefRecord, context: ParseContext) -> ECSDocument:
         put(doc, "event.severity", severity)
         put(doc, "log.level", severity_level(severity).value)
     for raw_key, value in record.extensions.items():
-        setter = EXTENSION_TO_ECS.get(FULL_NAMES.get(raw_key, raw_key))
+        key = FULL_NAMES.get(raw_key, raw_key)
+        setter = EXTENSION_TO_ECS.get(key)
         if setter is not None and value:
-            setter(doc, value, context)
+            setter(doc, value, context if key in _AGENT_CLOCK_KEYS else device_context)
     if get(doc, "message") is None:
         put(doc, "message", record.name)
     if get(doc, "event.action") is None:

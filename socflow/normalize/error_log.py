@@ -9,7 +9,7 @@ from typing import Final
 from socflow.normalize import canonical
 from socflow.normalize.ecs import ECSDocument, put, put_ip, put_port, put_time
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
-from socflow.normalize.web_request import put_peer, put_request_line
+from socflow.normalize.web_request import put_host_header, put_peer, put_request_line
 
 _MONTHS: Final = {
     name: number
@@ -95,17 +95,11 @@ def _apache_bare(text: str) -> ECSDocument | None:
     if found is None:
         return None
     doc: ECSDocument = {}
-    for path, value in (
-        ("event.original", text),
-        ("event.dataset", "apache.error"),
-        ("event.module", "apache"),
-        ("service.type", "apache"),
-        ("event.kind", "event"),
-        ("event.category", ["web"]),
-        ("event.code", found["code"]),
-        ("message", found[0]),
-    ):
-        put(doc, path, value)
+    # APLOG_STARTUP messages are written without a header, so their level is not in the line:
+    # no log.level nor event.severity, and event.type "info" as for any level without a severity.
+    _base(doc, text, "apache", "")
+    put(doc, "event.code", found["code"])
+    put(doc, "message", found[0])
     return doc
 
 
@@ -191,7 +185,8 @@ def parse_nginx_error(text: str, context: ParseContext) -> ECSDocument | None:
     if request is not None:
         put_request_line(doc, request["line"])
     host = _NGINX_HOST.search(message)
-    put(doc, "url.domain", host["host"].rpartition(":")[0].lower() or host["host"].lower() if host else None)
+    if host is not None:
+        put_host_header(doc, host["host"])
     referrer = _NGINX_REFERRER.search(message)
     put(doc, "http.request.referrer", referrer["referrer"] if referrer else None)
     return doc

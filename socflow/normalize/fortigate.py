@@ -23,6 +23,8 @@ from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
 
 _PAIR: Final = re.compile(r'([A-Za-z_][\w-]*)=("(?:[^"\\]|\\.)*"|\S*)')
 _LOGID: Final = re.compile(r'(?:^|\s)logid="?\d{10}\b')
+_TYPE: Final = re.compile(r"(?:^|\s)type=")
+_SUBTYPE: Final = re.compile(r"(?:^|\s)subtype=")
 _UNESCAPE: Final = re.compile(r"\\(.)")
 _DATE: Final = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _TIME: Final = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})")
@@ -260,13 +262,14 @@ def _put_system_event(doc: ECSDocument, pairs: dict[str, str], subtype: str) -> 
         put(doc, "event.outcome", "failure")
     elif action in _LOGON_ACTIONS or action in _LOGOFF_ACTIONS:
         put(doc, "event.outcome", "success")
-    put_user(doc, "user", pairs.get("user"))
     user_interface = pairs.get("ui", "")
-    address = _PAREN_IP.search(user_interface)
-    if address is not None:
-        put_ip(doc, "source.ip", address[1])
-    put_ip(doc, "source.ip", pairs.get("srcip"))
-    put_ip(doc, "destination.ip", pairs.get("dstip"))
+    if subtype != "vpn":  # a VPN log's peers and user are its tunnel's (_put_vpn_event)
+        put_user(doc, "user", pairs.get("user"))
+        address = _PAREN_IP.search(user_interface)
+        if address is not None:
+            put_ip(doc, "source.ip", address[1])
+        put_ip(doc, "source.ip", pairs.get("srcip"))
+        put_ip(doc, "destination.ip", pairs.get("dstip"))
     put_ip(doc, "host.ip", pairs.get("ip"))
     put(doc, "event.reason", pairs.get("reason"))
     put(doc, "rule.description", pairs.get("logdesc"))
@@ -275,12 +278,17 @@ def _put_system_event(doc: ECSDocument, pairs: dict[str, str], subtype: str) -> 
 
 
 def _put_vpn_event(doc: ECSDocument, pairs: dict[str, str]) -> None:
-    """IPsec/SSL VPN logs: the remote peer (remip) is the source, the FortiGate (locip) the destination."""
+    """IPsec/SSL VPN logs: the remote peer (remip) is the source, the FortiGate (locip) the destination.
+
+    The tunnel's user is the peer's, so source.user, as in traffic logs; srcip/dstip stand in only
+    when the log names no peer."""
     put(doc, "event.category", ["network"])
     put(doc, "event.type", ["connection"])
-    put_ip(doc, "source.ip", pairs.get("remip"))
+    if not put_ip(doc, "source.ip", pairs.get("remip")):
+        put_ip(doc, "source.ip", pairs.get("srcip"))
     put_port(doc, "source.port", pairs.get("remport"))
-    put_ip(doc, "destination.ip", pairs.get("locip"))
+    if not put_ip(doc, "destination.ip", pairs.get("locip")):
+        put_ip(doc, "destination.ip", pairs.get("dstip"))
     put_port(doc, "destination.port", pairs.get("locport"))
     put_user(doc, "source.user", pairs.get("xauthuser") or pairs.get("user"))
     put(doc, "source.user.group.name", pairs.get("xauthgroup") or pairs.get("group"))
@@ -289,7 +297,7 @@ def _put_vpn_event(doc: ECSDocument, pairs: dict[str, str]) -> None:
             add_related(doc, "ip", canonical.ip(address) if address else None)
         except ValueError:
             continue
-    put(doc, "network.direction", _DIRECTION_WORDS.get(pairs.get("dir", "").lower()))
+    put(doc, "network.direction", _direction(pairs))
     put(doc, "fortinet.firewall.vpntunnel", pairs.get("vpntunnel"))
 
 
@@ -357,7 +365,10 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
 
 
 def sniff(text: str) -> bool:
-    return "devname=" in text and _LOGID.search(text) is not None
+    """FortiOS: a 10-digit logid= with devname=, or with type= and subtype= (relays drop devname)."""
+    if "logid=" not in text or _LOGID.search(text) is None:  # the substring test keeps other lines cheap
+        return False
+    return "devname=" in text or (_TYPE.search(text) is not None and _SUBTYPE.search(text) is not None)
 
 
 FORTIGATE: Final = ParserSpec(

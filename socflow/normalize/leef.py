@@ -145,10 +145,12 @@ def _ip(path: str) -> Setter:
     return setter
 
 
-def _identity_user(doc: ECSDocument, value: str) -> None:
-    # An identity event's user; usrName (the event's own user) wins when both are written.
-    if get(doc, "user.name") is None:
-        put_user(doc, "user", value)
+def _user(doc: ECSDocument, value: str) -> None:
+    """user.name and user.domain together: a weaker key's domain must not outlive its name."""
+    user = doc.get("user")
+    if isinstance(user, dict):
+        user.pop("domain", None)
+    put_user(doc, "user", value)
 
 
 def _session_event(kind: str) -> Setter:
@@ -161,6 +163,22 @@ def _session_event(kind: str) -> Setter:
 
     return setter
 
+
+# Attributes that fill the same field as a better one, weakest first: applied before the others
+# so that the better one wins whatever the line's order (the device's src beats its pre-NAT view,
+# which beats the identity source; the event's usrName beats accountName, which beats identUsrName).
+_FALLBACKS: Final = (
+    "identSrc",
+    "srcPreNAT",
+    "dstPreNAT",
+    "srcPreNATPort",
+    "dstPreNATPort",
+    "identUsrName",
+    "accountName",
+)
+_FALLBACK_KEYS: Final = frozenset(_FALLBACKS)
+# domain names the user's domain outright: applied after every user name (which bring their own).
+_APPLIED_LAST: Final = "domain"
 
 # The ECS field each predefined LEEF attribute fills (docs/normalization.md has the same table).
 ATTRIBUTE_TO_ECS: Final[dict[str, Setter]] = {
@@ -178,14 +196,14 @@ ATTRIBUTE_TO_ECS: Final[dict[str, Setter]] = {
     "dstPreNATPort": lambda doc, value: put_port(doc, "destination.port", value),
     "srcPostNATPort": lambda doc, value: put_port(doc, "source.nat.port", value),
     "dstPostNATPort": lambda doc, value: put_port(doc, "destination.nat.port", value),
-    "usrName": lambda doc, value: put_user(doc, "user", value),
-    "identUsrName": _identity_user,
+    "usrName": _user,
+    "identUsrName": _user,
     "identGrpName": lambda doc, value: put(doc, "user.group.name", value),
     "identMAC": lambda doc, value: put_mac(doc, "host.mac", value),
     "role": lambda doc, value: put(doc, "user.roles", [value]),
     "isLoginEvent": _session_event("start"),
     "isLogoutEvent": _session_event("end"),
-    "accountName": lambda doc, value: put_user(doc, "user", value),
+    "accountName": _user,
     "domain": lambda doc, value: put(doc, "user.domain", value.lower()),
     "identHostName": lambda doc, value: put_host(doc, "host", value),
     "identSrc": _ip("source.ip"),
@@ -210,10 +228,17 @@ def leef_document(record: LeefRecord, context: ParseContext) -> ECSDocument:
     put(doc, "observer.product", record.product)
     put(doc, "observer.version", record.product_version)
     put(doc, "event.code", record.event_id)
-    for key, value in record.attributes.items():
+    attributes = record.attributes
+    for key in _FALLBACKS:
+        value = attributes.get(key)
+        if value:
+            ATTRIBUTE_TO_ECS[key](doc, value)
+    for key, value in attributes.items():
         setter = ATTRIBUTE_TO_ECS.get(key)
-        if setter is not None and value:
+        if setter is not None and value and key not in _FALLBACK_KEYS and key != _APPLIED_LAST:
             setter(doc, value)
+    if attributes.get(_APPLIED_LAST):
+        ATTRIBUTE_TO_ECS[_APPLIED_LAST](doc, attributes[_APPLIED_LAST])
     category = record.attributes.get("cat") or None
     severity = record.attributes.get("sev", "").strip()
     if severity.isdigit() and int(severity) <= 10:

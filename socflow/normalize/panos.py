@@ -104,7 +104,25 @@ _DENIED: Final = frozenset(
 _DENIED_PREFIXES: Final = ("block", "reset", "drop", "deny", "sinkhole")
 # Threat severity, most severe first (the lower the number, the worse, as in syslog).
 _SEVERITY: Final = {"critical": 1, "high": 2, "medium": 3, "low": 4, "informational": 5}
-_FILE_SUBTYPES: Final = frozenset({"file", "virus", "wildfire", "wildfire-virus", "data"})
+# Subtypes whose misc column (URL/Filename) names a file, or the URL it was fetched from over HTTP.
+_URL_OR_FILE_SUBTYPES: Final = frozenset(
+    {"file", "virus", "wildfire", "wildfire-virus", "data", "vulnerability"}
+)
+# A URL as PAN-OS writes it, without its scheme: a host (a dotted name or IPv4, or a bracketed IPv6;
+# an optional port) and then the path.
+_URL_HOST: Final = re.compile(r"(?:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?/")
+# App-IDs that move files without HTTP (mail, FTP, SMB, NFS): their misc column is a file name.
+_FILE_TRANSFER_APPS: Final = (
+    "smtp",
+    "pop3",
+    "imap",
+    "ftp",
+    "tftp",
+    "ms-ds-smb",
+    "netbios",
+    "nfs",
+    "ms-exchange",
+)
 # What happened, by log subtype (event.action); the action column is the verdict (event.type, event.outcome).
 _TRAFFIC_ACTION: Final = {
     "start": "flow_started",
@@ -238,9 +256,9 @@ def _put_threat(doc: ECSDocument, fields: list[str], subtype: str) -> None:
     put(doc, "event.category", ["network", _THREAT_CATEGORY.get(subtype, "intrusion_detection")])
     put(doc, "event.type", ["indicator", verdict] if subtype != "url" else ["access", verdict])
     misc = _at(fields, Threat.MISC)
-    if subtype == "url" or (subtype in {"virus", "vulnerability"} and "/" in misc):
+    if subtype == "url" or (subtype in _URL_OR_FILE_SUBTYPES and _misc_is_url(misc, _at(fields, Field.APP))):
         _put_url(doc, misc)
-    elif subtype in _FILE_SUBTYPES or subtype == "vulnerability":
+    elif subtype in _URL_OR_FILE_SUBTYPES:
         _put_file(doc, misc)
     else:  # a spyware record names the URL or the file the signature matched
         put(doc, "panw.panos.misc", misc)
@@ -273,9 +291,20 @@ def _put_threat(doc: ECSDocument, fields: list[str], subtype: str) -> None:
     put(doc, "panw.panos.threat.category", _at(fields, Threat.THREAT_CATEGORY))
 
 
+def _misc_is_url(misc: str, app: str) -> bool:
+    """A scheme, or a host before the first '/', over an application that can carry HTTP."""
+    if app.lower().startswith(_FILE_TRANSFER_APPS):
+        return False
+    return "://" in misc or _URL_HOST.match(misc) is not None
+
+
 def _put_url(doc: ECSDocument, misc: str) -> None:
     """PAN-OS writes the URL without its scheme ("host[:port]/path?query"): split it into url.*."""
     put(doc, "url.original", misc)
+    scheme, separator, after_scheme = misc.partition("://")
+    if separator and scheme.isalpha():  # a scheme is kept when the client sent an absolute URL
+        put(doc, "url.scheme", scheme.lower())
+        misc = after_scheme
     authority, slash, rest = misc.partition("/")
     if not slash:
         authority, _, query = misc.partition("?")
@@ -291,7 +320,8 @@ def _put_url(doc: ECSDocument, misc: str) -> None:
         host = authority
     if host and " " not in host:
         put(doc, "url.domain", host)
-        put(doc, "destination.domain", host)
+        if not _is_ip(host):  # an address is no domain name (destination.ip has it)
+            put(doc, "destination.domain", host)
 
 
 def _put_file(doc: ECSDocument, misc: str) -> None:

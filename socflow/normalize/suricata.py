@@ -1,4 +1,4 @@
-"""Suricata EVE JSON (alert, dns, http, flow, tls, fileinfo, anomaly) to ECS events."""
+"""Suricata EVE JSON (alert, drop, dns, http, flow, tls, fileinfo, anomaly) to ECS events."""
 
 from __future__ import annotations
 
@@ -105,6 +105,19 @@ def _put_alert(doc: ECSDocument, alert: dict[str, Any]) -> None:
     put(doc, "rule.version", _text(alert.get("rev")))
     put(doc, "suricata.eve.alert.gid", _number(alert.get("gid")))
     put(doc, "event.severity", _number(alert.get("severity")))
+
+
+def _put_drop(doc: ECSDocument, record: dict[str, Any]) -> None:
+    """A packet Suricata dropped in IPS (inline) mode: a denial by the IPS, whether a rule or the
+    engine's policy (stream, flow, memcap) caused it. With `alerts: yes` the rule that dropped it is
+    in the record's `alert`, and the record is then that rule's alert."""
+    alert = record.get("alert")
+    if isinstance(alert, dict):
+        _put_alert(doc, alert)
+    put(doc, "event.category", ["network", "intrusion_detection"])
+    put(doc, "event.type", ["denied"])
+    drop = _dict(record.get("drop"))
+    put(doc, "event.reason", _text(drop.get("reason")))  # Suricata 7 and later
 
 
 def _put_dns(doc: ECSDocument, dns: dict[str, Any]) -> None:
@@ -335,6 +348,8 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
     section = _SECTIONS.get(event_type)
     if section is not None:
         section(doc, _dict(record.get(event_type)))
+    elif event_type == "drop":
+        _put_drop(doc, record)
     if event_type in _CARRIERS:
         _put_carried(doc, record)
     return doc
@@ -371,5 +386,5 @@ SURICATA_EVE: Final = ParserSpec(
     sniff=sniff,
     priority=95,  # above generic JSON (90): the sniff is specific to EVE
     dataset="suricata.eve",
-    description="Suricata EVE JSON: alert, dns, http, flow, tls, fileinfo, anomaly; others: common fields",
+    description="Suricata EVE: alert, drop, dns, http, flow, tls, fileinfo, anomaly; others: common fields",
 )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 from typing import Final
 from urllib.parse import unquote, urlsplit
 
+from socflow.normalize import canonical
 from socflow.normalize.ecs import ECSDocument, put, put_ip, put_port
 
 REQUEST_LINE: Final = re.compile(
@@ -16,6 +18,8 @@ REQUEST_LINE: Final = re.compile(
 _ADDRESS_PORT: Final = re.compile(r"\[?(?P<ip>[0-9A-Fa-f:.]+?)\]?:(?P<port>\d{1,5})")
 _HOST_NAME: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?")
 _AUTHORITY: Final = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/]+):(?P<port>\d{1,5})")
+# A Host header (RFC 9110 7.2): `name[:port]`, `IPv4[:port]` or `[IPv6][:port]`.
+_HOST_HEADER: Final = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)(?::(?P<port>\d{1,5}))?")
 # Addresses that say nothing about who the client is on the internet (RFC 1918, loopback,
 # link-local, CGNAT, IPv6 ULA): the public client in an X-Forwarded-For chain is the first other one.
 _INTERNAL: Final = tuple(
@@ -56,6 +60,27 @@ def put_url_path(doc: ECSDocument, path: str, query: str | None) -> None:
         put(doc, "url.query", _decoded(query))
 
 
+def url_host(host: str) -> str:
+    """url.domain for a URL's host: an IP in canonical text, a name in lower case. An IPv6 literal
+    keeps its brackets, as ECS asks (url.domain, after RFC 2732): `[2001:db8::1]`."""
+    try:
+        address = canonical.ip(host)
+    except ValueError:
+        return host.lower()
+    return f"[{address}]" if ":" in address else address
+
+
+def put_host_header(doc: ECSDocument, host: str) -> None:
+    """url.domain and url.port from a Host header value; a bare IPv6 address (no brackets) is read whole."""
+    found = _HOST_HEADER.fullmatch(host)
+    if found is not None:
+        put(doc, "url.domain", url_host(found["host"]))
+        put_port(doc, "url.port", found["port"])
+    elif host.count(":") > 1:  # some clients send an IPv6 address without its brackets
+        with contextlib.suppress(ValueError):
+            put(doc, "url.domain", f"[{canonical.ip(host)}]")
+
+
 def put_target(doc: ECSDocument, method: str, target: str) -> None:
     """url.* from a request target: origin form (/p?q), absolute form (proxies), or CONNECT authority."""
     put(doc, "url.original", target)
@@ -71,14 +96,14 @@ def put_target(doc: ECSDocument, method: str, target: str) -> None:
             return
         put(doc, "url.full", target)
         put(doc, "url.scheme", parts.scheme.lower())
-        put(doc, "url.domain", (parts.hostname or "").lower())
+        put(doc, "url.domain", url_host(parts.hostname) if parts.hostname else None)
         put_port(doc, "url.port", port)
         if parts.path:
             put_url_path(doc, parts.path, parts.query)
         return
     authority = _AUTHORITY.fullmatch(target) if method == "CONNECT" else None
     if authority is not None:
-        put(doc, "url.domain", authority["host"].strip("[]").lower())
+        put(doc, "url.domain", url_host(authority["host"]))
         put_port(doc, "url.port", authority["port"])
 
 

@@ -307,8 +307,6 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
         # For ICMP (v4 and v6) Zeek's "ports" are the message type and code, not ports; Zeek says
         # "icmp" for ICMPv6 too (IANA: ipv6-icmp, protocol 58).
         icmp_type, icmp_code = _count(record.get("id.orig_p")), _count(record.get("id.resp_p"))
-        put(doc, "zeek.connection.icmp.type", icmp_type)
-        put(doc, "zeek.connection.icmp.code", icmp_code)
         proto = "ipv6-icmp" if ipv6 else proto
     else:
         put_port(doc, "source.port", _count(record.get("id.orig_p")))
@@ -319,6 +317,10 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
     put_community_id(doc, icmp_type, icmp_code)
     if record["_path"] == "conn":
         _put_conn(doc, record)
+        # zeek.connection.* is conn.log's namespace: a dns.log record keeps the type and code in
+        # the community ID only.
+        put(doc, "zeek.connection.icmp.type", icmp_type)
+        put(doc, "zeek.connection.icmp.code", icmp_code)
     else:
         _put_dns(doc, record)
     return doc

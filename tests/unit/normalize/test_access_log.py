@@ -324,3 +324,17 @@ def test_access_log_called_on_a_whole_syslog_line_finds_the_entry() -> None:
     assert get(doc, "source.ip") == "192.0.2.44"
     assert get(doc, "url.domain") is None
     assert get(doc, "http.response.status_code") == 200
+
+
+def test_access_log_ipv6_hosts_are_canonical_and_bracketed_in_the_url() -> None:
+    vhost = _parse('2001:DB8:0::80 198.51.100.3 - - [03/Dec/2026:17:35:00 +0000] "GET / HTTP/1.1" 200 1')
+    assert get(vhost, "url.domain") == "[2001:db8::80]"
+    assert get(vhost, "destination.ip") == "2001:db8::80"
+    tunnel = _parse('192.0.2.44 - - [03/Dec/2026:17:30:05 +0000] "CONNECT [2001:DB8::25]:443 HTTP/1.1" 200 0')
+    assert get(tunnel, "url.domain") == "[2001:db8::25]"
+    assert get(tunnel, "url.port") == 443
+    absolute = _parse(
+        '192.0.2.44 - - [03/Dec/2026:17:30:05 +0000] "GET http://[2001:DB8::26]:8080/a HTTP/1.1" 200 0'
+    )
+    assert get(absolute, "url.domain") == "[2001:db8::26]"
+    assert get(absolute, "url.port") == 8080

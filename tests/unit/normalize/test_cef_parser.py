@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -214,3 +215,19 @@ def test_cef_parser_reads_geo_coordinates_in_range_only() -> None:
     assert doc is not None
     assert doc["source"]["geo"] == {"location": {"lat": 48.85, "lon": 2.35}}
     assert "destination" not in doc
+
+
+def test_cef_parser_reads_the_agent_receipt_time_without_the_device_zone() -> None:
+    line = "CEF:0|V|P|1|s|n|3|rt=Feb 10 2024 08:00:00 art=Feb 10 2024 08:00:05 dtz=Europe/Paris"
+    in_utc = parse_cef(line, CONTEXT)
+    in_new_york = parse_cef(
+        line.replace(" art=", " agentReceiptTime="),
+        ParseContext(received_at=CONTEXT.received_at, zone=ZoneInfo("America/New_York")),
+    )
+
+    assert in_utc is not None
+    assert in_new_york is not None
+    assert in_utc["@timestamp"] == "2024-02-10T07:00:00Z"  # the device's clock, in dtz
+    assert in_utc["event"]["created"] == "2024-02-10T08:00:05Z"  # the agent's clock, in the listener's zone
+    assert in_new_york["@timestamp"] == "2024-02-10T07:00:00Z"
+    assert in_new_york["event"]["created"] == "2024-02-10T13:00:05Z"

@@ -235,3 +235,38 @@ def test_error_log_nginx_referrer_and_host_port() -> None:
     assert get(doc, "url.path") == "/.git/config"
     assert get(doc, "url.extension") is None
     assert get(doc, "source.address") == "203.0.113.9"
+
+
+@pytest.mark.parametrize(
+    ("host", "domain", "port"),
+    [
+        ("[2001:DB8:0::1]", "[2001:db8::1]", None),  # ECS url.domain keeps an IPv6 literal's brackets
+        ("[2001:db8::1]:8080", "[2001:db8::1]", 8080),
+        ("Portal.Example.ORG:8443", "portal.example.org", 8443),
+        ("198.51.100.12:81", "198.51.100.12", 81),
+        ("portal.example.org", "portal.example.org", None),
+        ("2001:db8::12", "[2001:db8::12]", None),
+    ],
+)
+def test_error_log_nginx_host_gives_domain_and_port(host: str, domain: str, port: int | None) -> None:
+    doc = parse_nginx_error(
+        "2026/12/03 17:33:00 [error] 90#90: *8 upstream timed out, client: 2001:db8::44, "
+        f'server: _, request: "GET /status HTTP/1.1", host: "{host}"',
+        CONTEXT,
+    )
+    assert doc is not None
+    assert get(doc, "url.domain") == domain
+    assert get(doc, "url.port") == port
+    assert get(doc, "source.ip") == "2001:db8::44"
+
+
+def test_error_log_apache_startup_line_has_no_level_and_is_info() -> None:
+    doc = parse_apache_error("AH00015: Unable to open logs", CONTEXT)
+    assert doc is not None
+    assert get(doc, "log.level") is None  # the startup line carries no level: none is guessed
+    assert get(doc, "event.severity") is None
+    assert get(doc, "event.type") == ["info"]
+    assert get(doc, "event.kind") == "event"
+    assert get(doc, "event.category") == ["web"]
+    assert get(doc, "service.type") == "apache"
+    assert get(doc, "event.original") == "AH00015: Unable to open logs"

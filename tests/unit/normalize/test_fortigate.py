@@ -245,6 +245,9 @@ def test_fortigate_sniff_accepts_fortios_logs(line: str) -> None:
         "LEEF:1.0|Vendor|Product|1.0|100|src=192.0.2.1\tdst=192.0.2.2",
         "%ASA-6-302013: Built inbound TCP connection 1 for outside:198.51.100.2/1 to inside:192.0.2.1/22",
         "src=192.0.2.1 dst=192.0.2.2 action=deny logid=5",
+        'logid="0000000013" srcip=192.0.2.1 dstip=192.0.2.2 action=deny',
+        'logid="0000000013" type="traffic" srcip=192.0.2.1',
+        'ticket=4711 mytype="traffic" mysubtype="forward" logid="0000000013"',
     ],
 )
 def test_fortigate_sniff_refuses_other_formats(line: str) -> None:
@@ -410,3 +413,30 @@ def test_fortigate_log_without_devname_is_still_parsed() -> None:
     assert get(doc, "observer.name") is None
     assert get(doc, "observer.serial_number") == "FGT40FTK20005678"
     assert get(doc, "source.ip") == "192.0.2.62"
+
+
+def test_fortigate_sniff_accepts_fortios_lines_without_devname() -> None:
+    line = APP_CTRL.replace('devname="FGT-BRANCH-02" ', "")
+    assert sniff(line)
+    assert sniff(SSL_VPN_UP.replace('devname="FGT-BRANCH-02" ', ""))
+    assert get(_parse(line), "event.dataset") == "fortinet.firewall"
+
+
+def test_fortigate_vpn_peer_and_user_are_not_overwritten_by_srcip_or_ui() -> None:
+    line = SSL_VPN_UP.replace(
+        "remip=198.51.100.201 ",
+        'remip=198.51.100.201 srcip=10.212.134.200 ui="sslvpn_login(198.51.100.9)" direction="inbound" ',
+    )
+    doc = _parse(line)
+    assert get(doc, "source.ip") == "198.51.100.201"
+    assert get(doc, "network.direction") == "inbound"
+    assert get(doc, "source.user.name") == "mrossi"
+    assert get(doc, "user") is None  # one home for the tunnel's user: source.user, as in traffic logs
+    assert get(doc, "fortinet.firewall.ui") == "sslvpn_login(198.51.100.9)"
+
+
+def test_fortigate_vpn_without_remip_takes_srcip_as_the_peer() -> None:
+    line = SSL_VPN_UP.replace("remip=198.51.100.201 ", "srcip=198.51.100.202 dir=outbound ")
+    doc = _parse(line)
+    assert get(doc, "source.ip") == "198.51.100.202"
+    assert get(doc, "network.direction") == "outbound"

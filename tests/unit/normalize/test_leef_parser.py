@@ -138,3 +138,58 @@ def test_leef_parser_keeps_the_event_user_over_the_identity_user() -> None:
     assert doc is not None
     assert doc["user"] == {"name": "erin"}
     assert "category" not in doc["event"]
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        [
+            "src=192.0.2.10",
+            "srcPreNAT=198.51.100.20",
+            "identSrc=203.0.113.30",
+            "srcPort=4001",
+            "srcPreNATPort=5001",
+        ],
+        [
+            "identSrc=203.0.113.30",
+            "srcPreNATPort=5001",
+            "srcPreNAT=198.51.100.20",
+            "srcPort=4001",
+            "src=192.0.2.10",
+        ],
+        [
+            "srcPreNAT=198.51.100.20",
+            "src=192.0.2.10",
+            "srcPreNATPort=5001",
+            "identSrc=203.0.113.30",
+            "srcPort=4001",
+        ],
+    ],
+)
+def test_leef_parser_source_precedence_does_not_depend_on_order(attributes: list[str]) -> None:
+    doc = parse_leef("LEEF:1.0|V|P|1|E|" + "\t".join(attributes), CONTEXT)
+
+    assert doc is not None
+    assert doc["source"] == {"ip": "192.0.2.10", "port": 4001}
+
+
+def test_leef_parser_pre_nat_source_beats_the_identity_source_in_any_order() -> None:
+    for line in (
+        "srcPreNAT=198.51.100.20\tidentSrc=203.0.113.30",
+        "identSrc=203.0.113.30\tsrcPreNAT=198.51.100.20",
+    ):
+        doc = parse_leef("LEEF:1.0|V|P|1|E|" + line, CONTEXT)
+        assert doc is not None
+        assert doc["source"] == {"ip": "198.51.100.20"}
+
+
+def test_leef_parser_event_user_does_not_inherit_the_identity_users_domain() -> None:
+    for line in ("identUsrName=EXAMPLE\\dave\tusrName=erin", "usrName=erin\tidentUsrName=EXAMPLE\\dave"):
+        doc = parse_leef("LEEF:1.0|V|P|1|E|" + line, CONTEXT)
+        assert doc is not None
+        assert doc["user"] == {"name": "erin"}
+    with_domain = parse_leef(
+        "LEEF:1.0|V|P|1|E|domain=Branch\tidentUsrName=EXAMPLE\\dave\tusrName=erin", CONTEXT
+    )
+    assert with_domain is not None
+    assert with_domain["user"] == {"name": "erin", "domain": "branch"}

@@ -301,3 +301,39 @@ def test_panos_threat_file_path_gives_the_file_name() -> None:
     assert get(doc, "file.path") == "C:\\Users\\jdoe\\Downloads\\invoice.pdf.exe"
     assert get(doc, "file.name") == "invoice.pdf.exe"
     assert get(doc, "event.action") == "file_match"
+
+
+def test_panos_threat_virus_misc_with_a_host_is_the_download_url() -> None:
+    doc = _parse(THREAT_VIRUS.replace(",eicar.com,", ",downloads.example.com/tools/eicar.com,"))
+    assert get(doc, "url.domain") == "downloads.example.com"
+    assert get(doc, "url.path") == "/tools/eicar.com"
+    assert get(doc, "file.name") is None
+
+
+@pytest.mark.parametrize(
+    ("misc", "app"),
+    [
+        ("dir/x.exe", "web-browsing"),  # no host before the first '/': a relative path
+        ("invoices.2026/x.exe", "smtp"),  # mail attachments are files, whatever their folder is named
+        ("share.example.com/x.exe", "ms-ds-smb-base"),
+    ],
+)
+def test_panos_threat_virus_misc_without_a_host_is_a_file(misc: str, app: str) -> None:
+    record = THREAT_VIRUS.replace(",eicar.com,", f",{misc},").replace(",web-browsing,", f",{app},")
+    doc = _parse(record)
+    assert get(doc, "url") is None
+    assert get(doc, "file.path") == misc
+    assert get(doc, "file.name") == "x.exe"
+
+
+def test_panos_threat_wildfire_over_http_with_a_scheme_is_a_url() -> None:
+    record = THREAT_VIRUS.replace(",THREAT,virus,", ",THREAT,wildfire,").replace(
+        ",eicar.com,", ",http://198.51.100.30:8080/payload.bin,"
+    )
+    doc = _parse(record)
+    assert get(doc, "url.scheme") == "http"
+    assert get(doc, "url.domain") == "198.51.100.30"
+    assert get(doc, "url.port") == 8080
+    assert get(doc, "url.path") == "/payload.bin"
+    assert get(doc, "destination.domain") is None
+    assert get(doc, "file.name") is None

@@ -436,3 +436,40 @@ def test_suricata_parse_survives_any_event_type_and_dns_answers(event_type: obje
     record = {"event_type": event_type, "src_ip": "192.0.2.1", "dns": {"type": "answer", "answers": answers}}
     with contextlib.suppress(ParseError):
         parse(json.dumps(record), CONTEXT)
+
+
+DROP = (
+    '{"timestamp":"2026-12-03T17:25:00.000100+0000","flow_id":2233445566,"in_iface":"eth1",'
+    '"event_type":"drop","src_ip":"198.51.100.77","src_port":40124,"dest_ip":"192.0.2.20","dest_port":80,'
+    '"proto":"TCP","app_proto":"http","drop":{"len":60,"tos":0,"ttl":52,"ipid":4242,"tcpseq":1001,'
+    '"tcpack":0,"tcpwin":64240,"syn":true,"ack":false,"psh":false,"rst":false,"urg":false,"fin":false,'
+    '"tcpres":0,"tcpurgp":0,"reason":"stream error"},'
+    '"http":{"hostname":"portal.example.net","url":"/admin","http_method":"GET","status":200}}'
+)
+
+
+def test_suricata_drop_is_a_denied_network_event_with_its_reason() -> None:
+    doc = _parse(DROP)
+    assert get(doc, "event.kind") == "event"
+    assert get(doc, "event.category") == ["network", "intrusion_detection"]
+    assert get(doc, "event.type") == ["denied"]
+    assert get(doc, "event.outcome") is None  # the carried HTTP status says nothing about the drop
+    assert get(doc, "event.reason") == "stream error"
+    assert get(doc, "url.domain") == "portal.example.net"
+    assert get(doc, "source.ip") == "198.51.100.77"
+
+
+def test_suricata_drop_by_a_rule_is_that_rules_alert() -> None:
+    record = DROP.replace(
+        '"reason":"stream error"}',
+        '"reason":"rules"},"alert":{"action":"blocked","gid":1,"signature_id":9000101,"rev":2,'
+        '"signature":"LOCAL block admin path","category":"Web Application Attack","severity":2}',
+    )
+    doc = _parse(record)
+    assert get(doc, "event.kind") == "alert"
+    assert get(doc, "event.type") == ["denied"]
+    assert get(doc, "event.action") == "blocked"
+    assert get(doc, "rule.id") == "9000101"
+    assert get(doc, "rule.name") == "LOCAL block admin path"
+    assert get(doc, "event.severity") == 2
+    assert get(doc, "event.reason") == "rules"

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from socflow.normalize.community_id import community_id
 from socflow.normalize.ecs import ECSDocument, get
 from socflow.normalize.registry import ParseContext, ParseError
 from socflow.normalize.zeek import ZEEK, parse, sniff
@@ -307,3 +308,15 @@ def test_zeek_parse_survives_json_with_odd_values(fields: dict[str, object]) -> 
     record = {"uid": "C1", "id.orig_h": "192.0.2.1", "id.resp_h": "192.0.2.2", "history": "S", **fields}
     with contextlib.suppress(ParseError):
         parse(json.dumps(record), CONTEXT)
+
+
+def test_zeek_dns_over_icmp_has_no_connection_fields_but_a_community_id() -> None:
+    doc = _parse(
+        '{"_path":"dns","ts":1796318405.0,"uid":"CdNsIcmp0000001","id.orig_h":"192.0.2.44","id.orig_p":8,'
+        '"id.resp_h":"198.51.100.53","id.resp_p":0,"proto":"icmp","trans_id":7,"query":"www.example.com"}'
+    )
+    assert get(doc, "event.dataset") == "zeek.dns"
+    assert get(doc, "zeek.connection") is None
+    assert get(doc, "source.port") is None
+    assert get(doc, "network.transport") == "icmp"
+    assert get(doc, "network.community_id") == community_id(1, "192.0.2.44", "198.51.100.53", 8, 0)
