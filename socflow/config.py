@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import ByteSize, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     import_workers: int | None = Field(default=None, ge=0, le=256)
     retention_days: int | None = Field(default=None, ge=1)
     retention_max_events: int | None = Field(default=None, ge=0)
+    # Bytes the events may take ("50GB", "10GiB", or a number): the oldest go first (docs/intake.md).
+    retention_max_bytes: ByteSize | None = Field(default=None, ge=0)
     retention_interval_seconds: int = Field(default=3600, ge=1)
     # A run still open this long after it started raises one `run-stuck` alert (docs/playbooks.md);
     # seconds or ISO 8601 (PT24H). A playbook's own limits.max_duration takes precedence.

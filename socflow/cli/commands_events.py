@@ -1,4 +1,4 @@
-"""`socflow events search|prune`: one table for events from every device, and retention by age or count."""
+"""`socflow events search|prune`: one table for events from every device; retention by age, count or size."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import typer
+from pydantic import ByteSize, TypeAdapter, ValidationError
 from rich import box
 from rich.table import Table
 from rich.text import Text
@@ -21,6 +22,7 @@ from socflow.storage.tables_events import EventRow
 
 app = typer.Typer(name="events", help="Stored events: search them, prune old ones.")
 
+_BYTE_SIZE: TypeAdapter[ByteSize] = TypeAdapter(ByteSize)
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _COLUMNS = ("@timestamp", "Dataset", "Host", "Source", "Destination", "User", "Action", "Outcome", "Message")
@@ -131,21 +133,40 @@ def prune(
         int | None,
         typer.Option("--max-events", min=0, help="Keep at most N; default SOCFLOW_RETENTION_MAX_EVENTS."),
     ] = None,
+    max_size: Annotated[
+        str | None,
+        typer.Option(
+            "--max-size",
+            help="Keep at most this much, e.g. 50GB or 10GiB; default SOCFLOW_RETENTION_MAX_BYTES.",
+        ),
+    ] = None,
 ) -> None:
-    """Delete events stamped before a cutoff, then the oldest beyond a count."""
+    """Delete events stamped before a cutoff, then the oldest beyond a count, then beyond a size."""
     cli = state(ctx)
     settings = cli.settings
     age = parse_duration(older_than, "--older-than") if older_than else None
     if age is None and settings.retention_days is not None:
         age = timedelta(days=settings.retention_days)
     keep = max_events if max_events is not None else settings.retention_max_events
-    if age is None and keep is None:
+    size = parse_size(max_size, "--max-size") if max_size is not None else settings.retention_max_bytes
+    if age is None and keep is None and size is None:
         raise ValidationFailed(
-            "say what to prune: --older-than or --max-events (or set SOCFLOW_RETENTION_DAYS / "
-            "SOCFLOW_RETENTION_MAX_EVENTS)",
-            issues=[Issue("--older-than", "missing"), Issue("--max-events", "missing")],
+            "say what to prune: --older-than, --max-events or --max-size (or set SOCFLOW_RETENTION_DAYS, "
+            "SOCFLOW_RETENTION_MAX_EVENTS or SOCFLOW_RETENTION_MAX_BYTES)",
+            issues=[Issue(option, "missing") for option in ("--older-than", "--max-events", "--max-size")],
         )
     store = EventStore(cli.tracker().database)
     cutoff = None if age is None else datetime.now(UTC) - age
-    removed = store.prune(older_than=cutoff, max_events=keep)
+    removed = store.prune(older_than=cutoff, max_events=keep, max_bytes=size)
     typer.echo(f"Pruned {removed} events; {store.count()} remain")
+
+
+def parse_size(text: str, option: str) -> int:
+    """'50GB', '10GiB', '1.5 gb' or a number of bytes."""
+    try:
+        return int(_BYTE_SIZE.validate_python(text.strip()))
+    except ValidationError:
+        raise ValidationFailed(
+            f"{option}: {text!r} is not a size (e.g. 50GB, 10GiB, 500MB, or a number of bytes)",
+            issues=[Issue(option, "not a size")],
+        ) from None

@@ -80,20 +80,24 @@ class Retention:
     days: int | None = None
     max_events: int | None = None
     interval_seconds: float = 3600.0
+    max_bytes: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Retention:
         return cls(
-            settings.retention_days, settings.retention_max_events, settings.retention_interval_seconds
+            settings.retention_days,
+            settings.retention_max_events,
+            settings.retention_interval_seconds,
+            settings.retention_max_bytes,
         )
 
     @property
     def active(self) -> bool:
-        return self.days is not None or self.max_events is not None
+        return self.days is not None or self.max_events is not None or self.max_bytes is not None
 
     def apply(self, store: EventStore) -> int:
         older_than = None if self.days is None else datetime.now(UTC) - timedelta(days=self.days)
-        return store.prune(older_than=older_than, max_events=self.max_events)
+        return store.prune(older_than=older_than, max_events=self.max_events, max_bytes=self.max_bytes)
 
 
 def tune_garbage_collector() -> None:

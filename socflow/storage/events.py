@@ -14,11 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
-from typing import cast as typing_cast
 
 from sqlalchemy import (
     ColumnElement,
-    CursorResult,
     String,
     Table,
     bindparam,
@@ -37,6 +35,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from socflow.errors import DuplicateKey, Issue, StorageError, ValidationFailed
 from socflow.storage.db import Database
+from socflow.storage.event_retention import prune_events
 from socflow.storage.pagination import MAX_LIMIT
 from socflow.storage.tables import utcnow
 from socflow.storage.tables_events import MESSAGE_CHARS, DeadLetterRow, EventRow, IngestProgressRow
@@ -59,7 +58,6 @@ _IP_KEYS: Final[dict[str, InstrumentedAttribute[str | None]]] = {
     "destination.ip": EventRow.destination_ip_key,
 }
 _JSON_PATH: Final = re.compile(r"[A-Za-z0-9_@]+(\.[A-Za-z0-9_@]+)*")
-_PRUNE_CHUNK: Final = 10_000
 
 
 def ip_key(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
@@ -360,29 +358,16 @@ class EventStore:
 
     # -- retention ------------------------------------------------------------------------------
 
-    def prune(self, *, older_than: datetime | None = None, max_events: int | None = None) -> int:
-        """Delete events stamped before `older_than`, then the oldest-ingested beyond `max_events`.
-
-        Deletes run in chunks of short transactions so intake keeps writing meanwhile."""
-        removed = 0
-        if older_than is not None:
-            while True:
-                with self.database.session() as session:
-                    ids = select(EventRow.id).where(EventRow.timestamp < older_than).limit(_PRUNE_CHUNK)
-                    gone = _deleted(session.execute(delete(EventRow).where(EventRow.id.in_(ids))))
-                removed += gone
-                if gone < _PRUNE_CHUNK:
-                    break
-        if max_events is not None:
-            if max_events < 0:
-                raise _bad("max_events", "must not be negative")
-            with self.database.session() as session:
-                total = int(session.execute(select(func.count()).select_from(EventRow)).scalar_one())
-                excess = total - max_events
-                if excess > 0:
-                    ids = select(EventRow.id).order_by(EventRow.id.asc()).limit(excess)
-                    removed += _deleted(session.execute(delete(EventRow).where(EventRow.id.in_(ids))))
-        return removed
+    def prune(
+        self,
+        *,
+        older_than: datetime | None = None,
+        max_events: int | None = None,
+        max_bytes: int | None = None,
+    ) -> int:
+        """Delete events stamped before `older_than`, then the oldest-ingested beyond `max_events`,
+        then the oldest while the events take more than `max_bytes` (storage.event_retention)."""
+        return prune_events(self.database, older_than=older_than, max_events=max_events, max_bytes=max_bytes)
 
 
 def shown_message(row: EventRow, document: dict[str, Any] | None = None) -> str | None:
@@ -412,10 +397,6 @@ def _text_condition(text: str) -> ColumnElement[bool]:
     if escaped != text:
         conditions.append(EventRow.document.icontains(escaped, autoescape=True))
     return or_(*conditions)
-
-
-def _deleted(result: Any) -> int:
-    return int(typing_cast(CursorResult[Any], result).rowcount)
 
 
 def _is_ip(value: str) -> bool:

@@ -69,6 +69,10 @@ def test_cli_events_prune_by_age_and_count(run: Run, tmp_path: Path) -> None:
     assert by_count.stdout.strip() == "Pruned 2 events; 1 remain"
     assert "say what to prune" in missing.output
     assert "not a duration" in bad.output
+    bad_size = run("events", "prune", "--max-size", "lots", code=65)
+    by_size = run("events", "prune", "--max-size", "0B")
+    assert "--max-size: 'lots' is not a size" in bad_size.output
+    assert by_size.stdout.strip() == "Pruned 1 events; 0 remain"
 
 
 def test_cli_ingest_errors_lists_dead_letters(run: Run, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from socflow.ingest.dead_letters import DeadLetter
 from socflow.ingest.pipeline import IngestPipeline
 from socflow.model.records import RawRecord, Transport
 from socflow.storage.db import Database
+from socflow.storage.event_retention import event_bytes
 from socflow.storage.events import (
     EventQuery,
     EventStore,
@@ -88,3 +90,28 @@ def test_values_built_for_sqlite_are_stored_as_rows_on_postgres(database: Databa
     assert row.timestamp == datetime(2026, 11, 1, 11, 30, tzinfo=UTC)
     assert (row.user_name, row.message) == ("eve", None)
     assert shown_message(row) == text
+
+
+def test_retention_by_size_on_postgres_follows_the_live_events(database: Database) -> None:
+    """PostgreSQL keeps deleted rows' space until a vacuum: the size counts the live events only."""
+    store = EventStore(database)
+    texts = [
+        json.dumps(
+            {
+                "@timestamp": (BASE + timedelta(seconds=n)).isoformat(),
+                "message": f"e{n}",
+                "pad": random.Random(n).randbytes(450).hex(),
+            }
+        )
+        for n in range(300)
+    ]
+    IngestPipeline(store).process([RawRecord(t, BASE, Transport.HTTP, "192.0.2.1:1", "http") for t in texts])
+    full = event_bytes(database)
+    assert full > 300 * 900
+
+    removed = store.prune(max_bytes=full // 2)
+
+    assert event_bytes(database) <= full // 2
+    assert 100 < store.count() < 200
+    assert removed + store.count() == 300
+    assert store.search(EventQuery(limit=1)).items[0].message == "e299"
