@@ -8,7 +8,16 @@ from typing import Final
 
 from socflow.normalize import canonical
 from socflow.normalize.cisco_asa_aaa import authentication, dap_selection, vpn_session
-from socflow.normalize.ecs import ECSDocument, add_related, put, put_ip, put_port, put_time, put_user
+from socflow.normalize.ecs import (
+    ECSDocument,
+    add_related,
+    put,
+    put_host,
+    put_ip,
+    put_port,
+    put_time,
+    put_user,
+)
 from socflow.normalize.ipproto import put_transport
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
 from socflow.normalize.syslog_header import merge_header, split_syslog
@@ -17,10 +26,17 @@ _HEADER: Final = re.compile(
     r"%(?P<product>ASA|FTD|FWSM|PIX)-(?:[A-Za-z]+-)?(?P<level>[0-7])-(?P<msgid>\d{6}):?\s*(?P<message>.*)",
     re.DOTALL,
 )
-# "logging timestamp" puts the device's own time right before the message ("Apr 15 2014 09:34:34 EDT:",
-# "Apr 29 12:59:50.138:"); a relay may put its own syslog header before that.
-_DEVICE_STAMP: Final = re.compile(r"(?:" + canonical.BSD_TIMESTAMP.pattern + r")\s*:?\s*$")
-# The severity names of Cisco's syslog message guide (the CLI keywords are their plurals).
+# What the ASA writes before the message: "logging timestamp" its own time ("Apr 15 2014 09:34:34 EDT",
+# "Apr 29 12:59:50.138"), "logging device-id" its hostname, an interface address or a string (one
+# token), then ":". A relay may put its own syslog header before all that. The device id must start
+# after a blank or the <PRI>, so that no piece of another stamp ("08:15:30Z:") is taken for one.
+_DEVICE_PART: Final = re.compile(
+    r"(?:(?:" + canonical.BSD_TIMESTAMP.pattern + r")\s*)?(?:(?<![^\s>])(?P<device>\w[\w.-]*)\s*)?:?\s*$"
+)
+_DEVICE_PART_REACH: Final = 160  # longest stamp plus device id looked at, so garbage stays linear
+# The severity names of Cisco's syslog message guide; the "logging trap" keywords are the same
+# words, except that the guide's alert, error, warning and notification are the plurals alerts,
+# errors, warnings and notifications there.
 _LEVELS: Final = (
     "emergencies",
     "alert",
@@ -96,11 +112,20 @@ def _put_address(doc: ECSDocument, side: str, address: str | None) -> None:
     add_related(doc, "hosts", address)
 
 
-def _put_idfw_user(doc: ECSDocument, side: str, user: str | None) -> None:
-    """An identity-firewall user, "DOMAIN\\name" (LOCAL\\ for the ASA's own users), maybe with ", SGT"."""
-    if not user or ("\\" not in user and "@" not in user):
-        return  # a bare number or tag is a security group tag, not a user
-    name = user.split(",")[0].strip()
+def _put_endpoint_user(doc: ECSDocument, side: str, value: str | None) -> None:
+    """The "(user)" the ASA writes after an endpoint: an identity-firewall user, or the AAA user.
+
+    Identity firewall writes "DOMAIN\\name" ("LOCAL\\name" for the ASA's own users), maybe with
+    ", <security group tag>"; it is that endpoint's user. A plain name is the AAA (cut-through
+    proxy) user name, which Cisco gives for the connection, not for an endpoint: it goes to user.*.
+    Dropped: what cannot be a user, a security group tag alone ("12", "12:Engineering") or the
+    masked "*****"."""
+    name = (value or "").split(",")[0].strip()
+    if not name or name.split(":", 1)[0].isdigit() or name.strip("*") == "":
+        return
+    if "\\" not in name and "@" not in name:
+        put_user(doc, "user", name)
+        return
     if name[:6].upper() == "LOCAL\\":
         name = name[6:]
     put_user(doc, f"{side}.user", name)
@@ -116,7 +141,7 @@ def _side(doc: ECSDocument, side: str, found: re.Match[str], key: str, nat: bool
         put_ip(doc, f"{side}.nat.ip", groups[f"{key}nip"])
     if nat and groups.get(f"{key}nport") and groups.get(f"{key}nport") != groups.get(f"{key}port"):
         put_port(doc, f"{side}.nat.port", groups[f"{key}nport"])
-    _put_idfw_user(doc, side, groups.get(f"{key}user"))
+    _put_endpoint_user(doc, side, groups.get(f"{key}user"))
 
 
 def _interfaces(doc: ECSDocument, ingress: str | None, egress: str | None) -> None:
@@ -160,9 +185,9 @@ def _icmp_connection(doc: ECSDocument, msgid: str, message: str) -> None:
     # faddr is the foreign address, laddr the local one, gaddr the local one as translated.
     local, foreign = ("source", "destination") if found["dir"] == "outbound" else ("destination", "source")
     _put_address(doc, foreign, found["faddr"])
-    _put_idfw_user(doc, foreign, found["fuser"])
+    _put_endpoint_user(doc, foreign, found["fuser"])
     _put_address(doc, local, found["laddr"])
-    _put_idfw_user(doc, local, found["luser"])
+    _put_endpoint_user(doc, local, found["luser"])
     if found["gaddr"] != found["laddr"]:
         put_ip(doc, f"{local}.nat.ip", found["gaddr"])
     put_transport(doc, found["proto"])
@@ -273,40 +298,50 @@ _HANDLERS: Final[dict[str, Handler]] = {
 }
 
 
-def _device_time(doc: ECSDocument, head: str, context: ParseContext) -> None:
+def _device_time(doc: ECSDocument, own: re.Match[str], context: ParseContext) -> None:
     """@timestamp from the stamp the ASA wrote; without one, the syslog header's time is used."""
-    stamp = _DEVICE_STAMP.search(head)
-    if stamp is None:
+    if own["mon"] is None:
         return
     try:
-        put_time(doc, canonical.bsd_timestamp(stamp, context.received_at, context.zone))
+        put_time(doc, canonical.bsd_timestamp(own, context.received_at, context.zone))
     except ValueError:
         return
 
 
-def _merge_syslog(doc: ECSDocument, text: str, context: ParseContext) -> None:
-    """The syslog header's host, time and priority; its "tag" is the %ASA mnemonic, not a program.
+def _put_firewall(doc: ECSDocument, name: str) -> None:
+    """observer.ip for an address, else observer.hostname: the firewall that wrote the message."""
+    if not ((name[0].isdigit() or ":" in name) and put_ip(doc, "observer.ip", name)):
+        put(doc, "observer.hostname", name)
+
+
+def _merge_syslog(doc: ECSDocument, text: str, device: str | None, context: ParseContext) -> None:
+    """The syslog header's time and priority; the firewall's name; no program (the ASA writes none).
 
     ASA reads the whole line (wants_syslog_body=False) because an RFC 3164 reader takes
-    "%ASA-6-302013:" for the program tag and so strips the message id from the body."""
+    "%ASA-6-302013:" for the program tag and so strips the message id from the body. The firewall
+    is named by its own device id when it wrote one, else by the header's host, unless text stands
+    between the header and the message: then a relay wrote the header, and its host is the relay,
+    kept in log.syslog.hostname only."""
     syslog_header = split_syslog(text, context.received_at, context.zone)
     if syslog_header is None:
+        if device:
+            put_host(doc, "host", device)
+            _put_firewall(doc, device)
         return
     appname = syslog_header.appname or ""
-    if (
-        syslog_header.hostname is None
-        and appname
-        and not appname.startswith("%")
-        and not syslog_header.procid
-    ):
+    if appname and not appname.startswith("%") and not syslog_header.procid:
         # "Mmm dd hh:mm:ss fw01: %ASA-...": the ASA writes its device id there, never a program name.
-        syslog_header = syslog_header._replace(hostname=appname, appname=None)
+        device = device or appname
+        syslog_header = syslog_header._replace(appname=None)
         appname = ""
-    merge_header(doc, syslog_header)
-    # The sender named in the header is the firewall itself.
     sender = syslog_header.hostname
-    if sender and not ((sender[0].isdigit() or ":" in sender) and put_ip(doc, "observer.ip", sender)):
-        put(doc, "observer.hostname", sender)
+    relayed = not syslog_header.body.lstrip().startswith("%")
+    firewall = device or (None if relayed else sender)
+    merge_header(doc, syslog_header._replace(hostname=firewall))
+    if sender and sender != firewall:
+        put(doc, "log.syslog.hostname", sender)
+    if firewall:
+        _put_firewall(doc, firewall)
     if appname.startswith("%"):
         doc.get("log", {}).get("syslog", {}).pop("appname", None)
         if doc.get("process", {}).get("name") == appname:
@@ -334,9 +369,11 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
     put(doc, "observer.product", _PRODUCTS[header["product"]])
     put(doc, "observer.type", "firewall")
     head = text[: header.start()]
-    _device_time(doc, head, context)
     if head.strip():
-        _merge_syslog(doc, text, context)
+        own = _DEVICE_PART.search(head, max(0, len(head) - _DEVICE_PART_REACH))
+        if own is not None:
+            _device_time(doc, own, context)
+        _merge_syslog(doc, text, own["device"] if own else None, context)
     handler = _HANDLERS.get(msgid)
     if handler is not None:
         put(doc, "event.category", ["network"])

@@ -12,7 +12,7 @@ _AAA: Final = re.compile(
     r"AAA user (?P<what>authentication|authorization|accounting) (?P<result>Successful|Rejected)"
 )
 _KEYED_USER: Final = re.compile(
-    r"(?:\b(?:[Uu]ser(?:name)?|Uname)\s*[=:]\s*|\bUser <)[\"“]?(?P<user>[^\s,:<>\"”]+)"
+    r"(?:\b(?:[Uu]ser(?:name)?|Uname)\s*[=:]\s*|\bUser <|\bfor user (?=[\"“]))[\"“]?(?P<user>[^\s,:<>\"”]+)"
 )
 # An address (IPv6 has colons, so it must end at a blank) or a configured server name.
 _KEYED_SERVER: Final = re.compile(
@@ -33,9 +33,12 @@ _REASON: Final = re.compile(r"[Rr]eason\s*[=:]\s*(?P<reason>[^:,]+?)\s*(?::|,|$)
 _ASSIGNED: Final = re.compile(r"IPv4 Address <?(?P<v4>[0-9.]+)>?(?: IPv6 address <?(?P<v6>[0-9A-Fa-f:]+)>?)?")
 _SESSION_DURATION: Final = re.compile(r"Duration: (?:(?P<d>\d+)d)?(?P<h>\d+)h:(?P<m>\d+)m:(?P<s>\d+)s")
 _SESSION_BYTES: Final = re.compile(r"Bytes xmt: (?P<xmt>\d+), Bytes rcv: (?P<rcv>\d+)")
+# 605004/605005: a login to the ASA's own management, over the network
+# ("from <address>/<port> to <interface>:<address>/<service>") or at the console ("from serial to console").
 _LOGIN: Final = re.compile(
-    r"Login (?P<verdict>permitted|denied) from (?P<aip>[0-9A-Fa-f:.]+)/(?P<aport>\d+) to "
-    r"(?P<bif>[^\s:]+):(?P<bip>[0-9A-Fa-f:.]+)/(?P<service>\S+) for user [\"“]?(?P<user>[^\"”]*)[\"”]?"
+    r"Login (?P<verdict>permitted|denied) from (?:(?P<aip>[0-9A-Fa-f:.]+)/(?P<aport>\d+) to "
+    r"(?P<bif>[^\s:]+):(?P<bip>[0-9A-Fa-f:.]+)/(?P<service>\S+)|[^\s/]+ to [^\s/:]+)"
+    r" for user [\"“]?(?P<user>[^\"”]*)[\"”]?"
 )
 _DAP: Final = re.compile(
     r"DAP: User (?P<user>[^,]*), Addr (?P<ip>[^,\s]+), Connection (?P<kind>[^:]+):"
@@ -43,7 +46,7 @@ _DAP: Final = re.compile(
 )
 _TERMINATED: Final = re.compile(r"terminated: (?P<reason>[^.]+)")
 _MASKED_USER: Final = "*****"  # the ASA hides names it considers secret (e.g. a password typed as a name)
-_SUCCESS_IDS: Final = frozenset({"113004", "113012", "611101"})
+_SUCCESS_IDS: Final = frozenset({"113004", "113012", "611101", "605005"})
 _ENDED_IDS: Final = frozenset({"113019", "716002", "722023"})
 
 
@@ -64,11 +67,12 @@ def authentication(doc: ECSDocument, msgid: str, message: str) -> None:
     """AAA, local database, cut-through proxy (611101/611102) and login (605004/605005) outcomes."""
     login = _LOGIN.search(message)
     if login is not None:
-        put_ip(doc, "source.ip", login["aip"])
-        put_port(doc, "source.port", login["aport"])
-        put_ip(doc, "destination.ip", login["bip"])
-        put(doc, "network.protocol", login["service"].lower())
-        put(doc, "observer.egress.interface.name", login["bif"])
+        if login["service"] is not None:  # the console form ("from serial to console") names no network
+            put_ip(doc, "source.ip", login["aip"])
+            put_port(doc, "source.port", login["aport"])
+            put_ip(doc, "destination.ip", login["bip"])
+            put(doc, "network.protocol", login["service"].lower())
+            put(doc, "observer.egress.interface.name", login["bif"])
         _user(doc, login["user"])
         success = login["verdict"] == "permitted"
     else:

@@ -554,6 +554,8 @@ def test_cisco_asa_identity_firewall_users_glued_to_the_endpoint() -> None:
     assert get(built, "source.user.name") == "erin"
     assert get(built, "source.user.domain") is None  # LOCAL\ marks the ASA's own user database
     assert get(built, "destination.ip") == "192.0.2.40"
+    assert get(built, "user.name") == "erin"  # the plain "(erin)" after the destination: the AAA user
+    assert get(built, "destination.user.name") is None
     torn = _parse(
         "%ASA-6-302014: Teardown TCP connection 7003 for outside:198.51.100.30/52000(LOCAL\\CORP\\dana) "
         "to inside:192.0.2.40/443 duration 0:00:10 bytes 1200 TCP Reset-O from inside (CORP\\dana)"
@@ -771,3 +773,105 @@ def test_cisco_asa_734001_maps_user_address_and_dap_records() -> None:
     assert get(doc, "cisco.asa.connection_type") == "AnyConnect"
     assert get(doc, "event.category") == ["authentication"]
     assert get(doc, "event.outcome") == "success"
+
+
+@pytest.mark.parametrize(
+    ("line", "user", "outcome", "action"),
+    [
+        (
+            '%ASA-6-605005: Login permitted from serial to console for user "enable_1"',
+            "enable_1",
+            "success",
+            "logged-in",
+        ),
+        (
+            '%ASA-6-605004: Login denied from serial to console for user "ops-lead"',
+            "ops-lead",
+            "failure",
+            "logon-failed",
+        ),
+    ],
+)
+def test_cisco_asa_console_login_keeps_the_user_and_the_outcome(
+    line: str, user: str, outcome: str, action: str
+) -> None:
+    doc = _parse(line)
+    assert get(doc, "user.name") == user
+    assert get(doc, "event.outcome") == outcome
+    assert get(doc, "event.action") == action
+    assert get(doc, "event.category") == ["authentication"]
+    assert get(doc, "source.ip") is None
+    assert get(doc, "network.protocol") is None
+
+
+def test_cisco_asa_login_in_an_unknown_layout_takes_the_outcome_from_the_id() -> None:
+    permitted = _parse('%ASA-6-605005: Login permitted from mgmt-station for user "gina"')
+    assert get(permitted, "event.outcome") == "success"
+    assert get(permitted, "user.name") == "gina"
+    denied = _parse('%ASA-6-605004: Login denied from mgmt-station for user "gina"')
+    assert get(denied, "event.outcome") == "failure"
+    assert get(denied, "user.name") == "gina"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "<13>Mar  2 09:00:00 relay-1 Mar  2 2026 08:15:30 fw-lab-2 : %ASA-6-999999: x",
+        "<13>Mar  2 09:00:00 relay-1 Mar  2 08:15:30 fw-lab-2: %ASA-6-999999: x",
+        "<13>Mar  2 09:00:00 relay-1 fw-lab-2 : %ASA-6-999999: x",
+        "<13>Mar  2 09:00:00 relay-1 fw-lab-2: %ASA-6-999999: x",
+        "<166>1 2026-03-02T09:00:00Z relay-1 - - - - Mar  2 2026 08:15:30 fw-lab-2 : %ASA-6-999999: x",
+    ],
+)
+def test_cisco_asa_device_id_behind_a_relay_names_the_firewall(line: str) -> None:
+    doc = _parse(line)
+    assert get(doc, "observer.hostname") == "fw-lab-2"
+    assert get(doc, "host.name") == "fw-lab-2"
+    assert get(doc, "log.syslog.hostname") == "relay-1"
+    assert get(doc, "process.name") is None
+
+
+def test_cisco_asa_relay_header_without_a_device_id_names_no_firewall() -> None:
+    doc = _parse("<13>Mar  2 09:00:00 relay-1 Mar  2 2026 08:15:30: %ASA-6-999999: x")
+    assert get(doc, "@timestamp") == "2026-03-02T08:15:30Z"
+    assert get(doc, "log.syslog.hostname") == "relay-1"
+    assert get(doc, "observer.hostname") is None
+    assert get(doc, "host.name") is None
+
+
+def test_cisco_asa_device_id_address_behind_a_relay_is_the_observer_ip() -> None:
+    doc = _parse("<13>Mar  2 09:00:00 relay-1 Mar  2 2026 08:15:30 192.0.2.254 : %ASA-6-999999: x")
+    assert get(doc, "observer.ip") == "192.0.2.254"
+    assert get(doc, "host.ip") == "192.0.2.254"
+    assert get(doc, "observer.hostname") is None
+    assert get(doc, "log.syslog.hostname") == "relay-1"
+
+
+def test_cisco_asa_device_id_without_a_relay_is_also_the_syslog_host() -> None:
+    doc = _parse("<166>Mar  2 2026 08:15:30 fw-lab-2 : %ASA-6-999999: x")
+    assert get(doc, "observer.hostname") == "fw-lab-2"
+    assert get(doc, "log.syslog.hostname") == "fw-lab-2"
+    assert get(doc, "@timestamp") == "2026-03-02T08:15:30Z"
+
+
+@pytest.mark.parametrize(
+    ("user", "source_user", "aaa_user"),
+    [
+        ("(CORP\\dana, 12)", "dana", None),
+        ("(dana@corp.example)", "dana", None),
+        ("(hal)", None, "hal"),
+        ("(hal, 12)", None, "hal"),
+        ("(12)", None, None),
+        ("(12:Engineering)", None, None),
+        ("(*****)", None, None),
+    ],
+)
+def test_cisco_asa_endpoint_user_keeps_users_and_drops_security_group_tags(
+    user: str, source_user: str | None, aaa_user: str | None
+) -> None:
+    doc = _parse(
+        "%ASA-6-302013: Built inbound TCP connection 7101 for outside:198.51.100.31/52100 "
+        f"(198.51.100.31/52100){user} to dmz:192.0.2.41/22 (192.0.2.41/22)"
+    )
+    assert get(doc, "source.user.name") == source_user
+    assert get(doc, "user.name") == aaa_user
