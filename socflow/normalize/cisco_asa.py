@@ -8,6 +8,7 @@ from typing import Final
 
 from socflow.normalize import canonical
 from socflow.normalize.cisco_asa_aaa import authentication, dap_selection, vpn_session
+from socflow.normalize.community_id import put_community_id
 from socflow.normalize.ecs import (
     ECSDocument,
     add_related,
@@ -378,6 +379,8 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
     if handler is not None:
         put(doc, "event.category", ["network"])
         handler(doc, msgid, message)
+        asa = doc.get("cisco", {}).get("asa", {})
+        put_community_id(doc, asa.get("icmp_type"), asa.get("icmp_code"))
     return doc
 
 

@@ -9,6 +9,7 @@ from enum import IntEnum
 from typing import Final
 
 from socflow.normalize import canonical
+from socflow.normalize.community_id import put_community_id
 from socflow.normalize.ecs import ECSDocument, put, put_ip, put_port, put_time, put_user
 from socflow.normalize.ipproto import put_transport
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
@@ -360,6 +361,7 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
         _put_traffic(doc, fields, subtype, context)
     else:
         _put_threat(doc, fields, subtype)
+    put_community_id(doc)  # PAN-OS writes no ICMP type, so an ICMP session gets none
     return doc
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from socflow.normalize import cisco_asa, fortigate, iptables, panos
 from socflow.normalize.community_id import community_id, put_community_id
 from socflow.normalize.ecs import ECSDocument
 from socflow.normalize.registry import ParseContext
@@ -120,3 +123,94 @@ def test_suricata_and_zeek_records_get_the_identifier_of_their_flow() -> None:
     assert ipv6 is not None
     assert ipv6["network"]["transport"] == "ipv6-icmp"
     assert ipv6["network"]["community_id"] == community_id(58, "2001:db8::2", "2001:db8::1", 0, 0)
+
+
+# One TCP flow 198.51.100.5:51234 -> 10.0.0.5:443 and one ping, as four firewalls log them.
+TCP_FLOW_ID = community_id(6, "198.51.100.5", "10.0.0.5", 51234, 443)
+PING_ID = community_id(1, "198.51.100.5", "10.0.0.5", 8, 0)
+FIREWALL_LINES = [
+    (
+        cisco_asa.parse,
+        "<166>Mar  2 08:15:30 fw01 : %ASA-6-302013: Built inbound TCP connection 101 for "
+        "outside:198.51.100.5/51234 (198.51.100.5/51234) to inside:10.0.0.5/443 (203.0.113.5/443)",
+        TCP_FLOW_ID,
+    ),
+    (
+        cisco_asa.parse,
+        "<166>Mar  2 08:15:31 fw01 : %ASA-6-302021: Teardown ICMP connection for faddr "
+        "198.51.100.5/0 gaddr 203.0.113.5/0 laddr 10.0.0.5/0 type 8 code 0",
+        PING_ID,
+    ),
+    (
+        iptables.parse,
+        "[UFW BLOCK] IN=eth0 OUT= SRC=198.51.100.5 DST=10.0.0.5 LEN=60 TTL=52 ID=1 DF PROTO=TCP "
+        "SPT=51234 DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0",
+        TCP_FLOW_ID,
+    ),
+    (
+        iptables.parse,
+        # The echo reply, going the other way, belongs to the same flow.
+        "IN=eth1 OUT= SRC=10.0.0.5 DST=198.51.100.5 LEN=84 TTL=64 ID=2 PROTO=ICMP TYPE=0 CODE=0 ID=7 SEQ=1",
+        PING_ID,
+    ),
+    (
+        fortigate.parse,
+        'date=2026-03-02 time=08:15:30 devname="fg1" devid="FG100" logid="0000000013" type="traffic" '
+        'subtype="forward" srcip=198.51.100.5 srcport=51234 dstip=10.0.0.5 dstport=443 proto=6 '
+        'action="accept"',
+        TCP_FLOW_ID,
+    ),
+    (
+        fortigate.parse,
+        'date=2026-03-02 time=08:15:30 devname="fg1" devid="FG100" logid="0000000013" type="traffic" '
+        'subtype="forward" srcip=198.51.100.5 dstip=10.0.0.5 proto=1 icmpid="0x0007" icmptype="0x08" '
+        'icmpcode="0x00" action="accept"',
+        PING_ID,
+    ),
+    (
+        panos.parse,
+        "1,2026/03/02 08:15:30,012801234567,TRAFFIC,end,2561,2026/03/02 08:15:30,198.51.100.5,"
+        "10.0.0.5,0.0.0.0,0.0.0.0,Allow-Web,,,ssl,vsys1,untrust,trust,ethernet1/1,ethernet1/2,"
+        "Forward,2026/03/02 08:15:30,1,1,51234,443,0,0,0x40001c,tcp,allow,9321,1803,7518,24,"
+        "2026/03/02 08:15:12,18,any,0,7012345678,0x0,United States,10.0.0.0-10.255.255.255,0,11,13,"
+        "tcp-fin,0,0,0,0,,PA-3220,from-policy,,,0,,0,,N/A,0,0,0,0",
+        TCP_FLOW_ID,
+    ),
+    (
+        panos.parse,
+        # PAN-OS writes no ICMP type, so an ICMP session gets no identifier.
+        "1,2026/03/02 08:15:30,012801234567,TRAFFIC,end,2561,2026/03/02 08:15:30,198.51.100.5,"
+        "10.0.0.5,0.0.0.0,0.0.0.0,Allow-Ping,,,ping,vsys1,untrust,trust,ethernet1/1,ethernet1/2,"
+        "Forward,2026/03/02 08:15:30,2,1,0,0,0,0,0x19,icmp,allow,196,98,98,2,"
+        "2026/03/02 08:15:12,0,any,0,7012345679,0x0,United States,10.0.0.0-10.255.255.255,0,1,1,"
+        "aged-out,0,0,0,0,,PA-3220,from-policy,,,0,,0,,N/A,0,0,0,0",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("parse", "line", "expected"), FIREWALL_LINES)
+def test_firewall_logs_of_one_flow_share_its_identifier(
+    parse: Callable[[str, ParseContext], ECSDocument | None], line: str, expected: str | None
+) -> None:
+    doc = parse(line, CONTEXT)
+
+    assert doc is not None
+    assert doc["network"].get("community_id") == expected
+
+
+def test_the_firewalls_and_the_sensors_agree() -> None:
+    assert TCP_FLOW_ID == "1:r0htuAY2q7XkQk6ECI14Eo2Mwjw="  # as the reference implementation gives it
+    eve = {
+        "timestamp": "2026-03-02T08:15:30.000000+0000",
+        "event_type": "flow",
+        "src_ip": "10.0.0.5",
+        "src_port": 443,
+        "dest_ip": "198.51.100.5",
+        "dest_port": 51234,
+        "proto": "TCP",
+    }
+    suricata = parse_suricata(json.dumps(eve), CONTEXT)
+
+    assert suricata is not None
+    assert suricata["network"]["community_id"] == TCP_FLOW_ID
