@@ -10,6 +10,7 @@ from typing import Final
 from socflow.errors import SocflowError
 from socflow.model.records import RawRecord, Transport
 from socflow.normalize import builtin, canonical
+from socflow.normalize.domains import put_domain_parts
 from socflow.normalize.ecs import ECSDocument, get
 from socflow.normalize.registry import (
     PARSER_OVERRIDES,
@@ -139,6 +140,7 @@ def _finish(doc: ECSDocument, dataset: str, text: str, context: ParseContext) ->
     if "module" not in event:
         event["module"] = (dataset if dataset.__class__ is str else str(dataset)).partition(".")[0]
     doc["ecs"] = {"version": ECS_VERSION}
+    put_domain_parts(doc)
     return doc
 
 
