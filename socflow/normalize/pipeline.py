@@ -21,6 +21,7 @@ from socflow.normalize.registry import (
     ParserSpec,
 )
 from socflow.normalize.syslog_header import SyslogHeader, merge_header, split_syslog
+from socflow.normalize.user_agents import put_user_agent
 
 ECS_VERSION: Final = "8.11.0"
 AUTO: Final = "auto"
@@ -141,6 +142,7 @@ def _finish(doc: ECSDocument, dataset: str, text: str, context: ParseContext) ->
         event["module"] = (dataset if dataset.__class__ is str else str(dataset)).partition(".")[0]
     doc["ecs"] = {"version": ECS_VERSION}
     put_domain_parts(doc)
+    put_user_agent(doc)
     return doc
 
 
