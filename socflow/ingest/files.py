@@ -21,7 +21,8 @@ from socflow.ingest.pipeline import IngestPipeline
 from socflow.model.records import RawRecord, Transport
 from socflow.normalize.registry import ParseError
 from socflow.normalize.zeek_tsv import ZeekTsvReader, looks_like_zeek_header
-from socflow.storage.events import EventStore, EventValues, ProgressMark
+from socflow.storage.event_writes import EventValues
+from socflow.storage.events import EventStore, ProgressMark
 
 GZIP_MAGIC: Final = b"\x1f\x8b"
 EVTX_MAGIC: Final = b"ElfFile\x00"

@@ -22,7 +22,8 @@ from socflow.ingest.pipeline import IngestPipeline
 from socflow.logging import get_logger
 from socflow.model.records import RawRecord, Transport
 from socflow.storage.db import Database
-from socflow.storage.events import EventStore, EventValues
+from socflow.storage.event_writes import EventValues
+from socflow.storage.events import EventStore
 
 # Below this size (about 17,000 records) a file is imported serially: the workers' start (about a
 # second of CPU for the fork server's imports) and their hand-over cost more than they save.

@@ -29,7 +29,8 @@ from socflow.ingest.pipeline import IngestPipeline
 from socflow.model.asset import Criticality
 from socflow.model.records import RawRecord, Transport
 from socflow.storage.db import Database
-from socflow.storage.events import EventStore, EventValues
+from socflow.storage.event_writes import EventValues
+from socflow.storage.events import EventStore
 from socflow.storage.migrate import upgrade
 
 REPO = Path(__file__).resolve().parents[3]

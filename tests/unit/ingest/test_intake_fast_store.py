@@ -16,7 +16,8 @@ from socflow.ingest.service import GC_YOUNG_THRESHOLD, tune_garbage_collector
 from socflow.ingest.store import encode_document
 from socflow.model.records import RawRecord, Transport
 from socflow.storage.db import Database
-from socflow.storage.events import EventQuery, EventStore, EventValues, ProgressMark, sqlite_time
+from socflow.storage.event_writes import EventValues, sqlite_time
+from socflow.storage.events import EventQuery, EventStore, ProgressMark
 from socflow.storage.tables_events import EventRow
 
 NOW = datetime(2026, 11, 1, 8, 30, 15, 250_000, tzinfo=UTC)
