@@ -3,11 +3,13 @@
 The user-agent database is the ua-parser project's (the `ua-parser-builtins` package, released
 with its regexes; nothing is downloaded), matched by its Rust resolver (`ua-parser-rs`): about
 30 µs for an agent not seen before, and answers are cached, since a web log repeats a few
-agents. The first agent costs about 0.2 s while the database compiles."""
+agents. The first agent costs about 0.2 s while the database compiles. Where that resolver is not
+installed, agents are not read (see FAST_MATCHER)."""
 
 from __future__ import annotations
 
 import functools
+import importlib.util
 from typing import Any, Final
 
 import ua_parser
@@ -17,6 +19,9 @@ from socflow.normalize.ecs import ECSDocument
 _CACHE_SIZE: Final = 8_192
 _UNKNOWN: Final = "Other"  # ua-parser's family for what it does not recognise
 _LONGEST: Final = 2_048  # longer strings are not real agents (padding, attacks): left as they are
+# Without its Rust matcher ua-parser falls back to Python regexes, about 1.4 ms for each new agent:
+# a scanner sending random agents could then slow intake to a crawl, so agents are left unread.
+FAST_MATCHER: Final = importlib.util.find_spec("ua_parser_rs") is not None
 
 
 def _version(*parts: str | None) -> str | None:
@@ -60,7 +65,7 @@ def agent_fields(original: str) -> dict[str, Any] | None:
 def put_user_agent(doc: ECSDocument) -> None:
     """Fill the parsed fields beside `user_agent.original`; fields already written are kept."""
     agent = doc.get("user_agent")
-    if agent.__class__ is not dict or "original" not in agent or "name" in agent:
+    if not FAST_MATCHER or agent.__class__ is not dict or "original" not in agent or "name" in agent:
         return
     original = agent["original"]
     if not isinstance(original, str) or not original or original == "-":

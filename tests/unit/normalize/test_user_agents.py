@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from socflow.model.records import RawRecord, Transport
+from socflow.normalize import user_agents
 from socflow.normalize.ecs import ECSDocument
 from socflow.normalize.pipeline import normalize
 from socflow.normalize.user_agents import agent_fields, put_user_agent
@@ -82,3 +83,16 @@ def test_an_access_log_line_gets_the_parsed_agent() -> None:
     assert doc["user_agent"]["original"] == SAFARI_ON_IPHONE
     assert doc["user_agent"]["os"]["full"] == "iOS 17.1"
     assert doc["user_agent"]["device"]["name"] == "iPhone"
+
+
+def test_without_the_fast_matcher_agents_are_left_unread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(user_agents, "FAST_MATCHER", False)
+    doc: ECSDocument = {"user_agent": {"original": CHROME_ON_WINDOWS}}
+
+    put_user_agent(doc)
+
+    assert doc == {"user_agent": {"original": CHROME_ON_WINDOWS}}
+
+
+def test_the_fast_matcher_is_installed_with_socflow() -> None:
+    assert user_agents.FAST_MATCHER  # the ua-parser[regex] dependency
