@@ -13,13 +13,12 @@ the fields socflow already holds as canonical text, in a few."""
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
-import ipaddress
+import socket
 import struct
 from typing import Any, Final
 
-from socflow.normalize.ecs import ECSDocument, put
+from socflow.normalize.ecs import ECSDocument
 
 _ICMP: Final = 1
 _ICMPV6: Final = 58
@@ -34,11 +33,13 @@ _SEED: Final = struct.pack("!H", 0)
 _PORTS: Final = struct.Struct("!HH")
 
 
-@functools.lru_cache(maxsize=4096)
 def _packed(address: str) -> bytes | None:
+    """An address's bytes (inet_pton: a tenth of ipaddress's cost, which counts on firewall logs)."""
     try:
-        return ipaddress.ip_address(address).packed
-    except ValueError:
+        if ":" in address:  # a zone index ("fe80::1%eth0") is not part of the address's bytes
+            return socket.inet_pton(socket.AF_INET6, address.partition("%")[0])
+        return socket.inet_pton(socket.AF_INET, address)
+    except (OSError, ValueError):
         return None
 
 
@@ -102,9 +103,15 @@ def put_community_id(doc: ECSDocument, icmp_type: int | None = None, icmp_code: 
     except (TypeError, ValueError):
         return
     if protocol in (_ICMP, _ICMPV6):
-        ports: tuple[Any, Any] = (icmp_type, icmp_code)
+        source_port, destination_port = icmp_type, icmp_code
     else:
-        ports = (source.get("port"), destination.get("port"))
-    if not all(port is None or type(port) is int for port in ports):
+        source_port, destination_port = source.get("port"), destination.get("port")
+    if not (_is_port(source_port) and _is_port(destination_port)):
         return
-    put(doc, "network.community_id", community_id(protocol, source_ip, destination_ip, *ports))
+    identifier = community_id(protocol, source_ip, destination_ip, source_port, destination_port)
+    if identifier is not None:
+        network["community_id"] = identifier
+
+
+def _is_port(value: Any) -> bool:
+    return value is None or value.__class__ is int

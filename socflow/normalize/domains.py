@@ -20,14 +20,8 @@ from publicsuffixlist import PublicSuffixList
 
 from socflow.normalize.ecs import ECSDocument
 
-# The ECS objects that have the three fields, and the key of the domain name in each.
-_DOMAIN_OWNERS: Final = (
-    ("url", "domain"),
-    ("destination", "domain"),
-    ("source", "domain"),
-    ("client", "domain"),
-    ("server", "domain"),
-)
+# The ECS objects that have the three fields beside a domain name (dns: beside question.name).
+_OWNERS: Final = frozenset({"url", "destination", "source", "client", "server", "dns"})
 _CACHE_SIZE: Final = 16_384
 
 
@@ -74,12 +68,15 @@ def _put_parts(target: dict[str, object], name: object) -> None:
 
 def put_domain_parts(doc: ECSDocument) -> None:
     """Fill `registered_domain`, `top_level_domain` and `subdomain` beside every domain name in `doc`."""
-    for owner, key in _DOMAIN_OWNERS:
+    if doc.keys().isdisjoint(_OWNERS):  # most log lines name no network peer at all
+        return
+    for owner in _OWNERS:
         section = doc.get(owner)
-        if section.__class__ is dict and key in section:
-            _put_parts(section, section[key])
-    dns = doc.get("dns")
-    if dns.__class__ is dict:
-        question = dns.get("question")
-        if question.__class__ is dict and "name" in question:
-            _put_parts(question, question["name"])
+        if section.__class__ is not dict:
+            continue
+        if owner == "dns":
+            question = section.get("question")
+            if question.__class__ is dict and "name" in question:
+                _put_parts(question, question["name"])
+        elif "domain" in section:
+            _put_parts(section, section["domain"])

@@ -214,3 +214,10 @@ def test_the_firewalls_and_the_sensors_agree() -> None:
 
     assert suricata is not None
     assert suricata["network"]["community_id"] == TCP_FLOW_ID
+
+
+def test_a_zone_index_is_not_part_of_the_address() -> None:
+    scoped = community_id(6, "fe80::1%eth0", "fe80::2", 40000, 22)
+
+    assert scoped is not None
+    assert scoped == community_id(6, "fe80::1", "fe80::2", 40000, 22)
