@@ -12,8 +12,6 @@ import functools
 import importlib.util
 from typing import Any, Final
 
-import ua_parser
-
 from socflow.normalize.ecs import ECSDocument
 
 _CACHE_SIZE: Final = 8_192
@@ -38,6 +36,8 @@ def agent_fields(original: str) -> dict[str, Any] | None:
     """The ECS fields ua-parser finds in `original` (name, version, os, device), or None."""
     if len(original) > _LONGEST:
         return None
+    import ua_parser  # here, not at the top: importing it takes ~60 ms that most processes never need
+
     found = ua_parser.parse(original)
     fields: dict[str, Any] = {}
     agent = found.user_agent
