@@ -6,7 +6,7 @@ from pathlib import Path
 
 from socflow.config import Settings
 from socflow.errors import Issue, ValidationFailed
-from socflow.normalize.mapping import MAPPING_SUFFIXES, mappings_from_texts, register_mappings
+from socflow.normalize.mapping_sets import MAPPING_SUFFIXES, mappings_from_texts, register_mappings
 from socflow.normalize.registry import ParserSpec
 
 

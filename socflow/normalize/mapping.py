@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
-import yaml
-
-from socflow.errors import Conflict, Issue, ValidationFailed
-from socflow.normalize import builtin, canonical, cef, json_format, kv, leef
+from socflow.errors import Issue, ValidationFailed
+from socflow.normalize import canonical, cef, json_format, kv, leef
 from socflow.normalize.ecs import ECSDocument, put, put_host, put_ip, put_mac, put_port, put_user
-from socflow.normalize.registry import PARSER_OVERRIDES, PARSERS, ParseContext, ParserSpec
+from socflow.normalize.registry import ParseContext, ParserSpec
 
 DEFAULT_PRIORITY: Final = 200  # above every built-in sniffer: a user's mapping is asked first
-MAPPING_SUFFIXES: Final = (".yaml", ".yml", ".toml")
 _NAME: Final = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,63}$")
 _TOP_LEVEL_KEYS: Final = frozenset(
     {"name", "description", "base", "pattern", "dataset", "priority", "match", "fields", "syslog_body"}
@@ -350,55 +346,3 @@ def from_dict(data: Any) -> DeviceMapping:
         syslog_body=bool(syslog_body),
         description=str(data.get("description", "")),
     )
-
-
-def _decode(filename: str, text: str) -> Any:
-    if filename.endswith(".toml"):
-        return tomllib.loads(text)
-    return yaml.safe_load(text)
-
-
-def mappings_from_texts(files: Mapping[str, str]) -> list[ParserSpec]:
-    """Mapping files given as {file name: text} (YAML, or TOML by a .toml name) as ParserSpecs.
-
-    All problems in all files are reported at once: ValidationFailed with issue paths such as
-    `acme.yaml:fields[3].convert`. Reading the files is the caller's job: this layer does no I/O."""
-    specs: list[ParserSpec] = []
-    issues: list[Issue] = []
-    names: dict[str, str] = {}
-    for filename in sorted(files):
-        try:
-            mapping = from_dict(_decode(filename, files[filename]))
-        except ValidationFailed as error:
-            issues.extend(Issue(f"{filename}:{issue.path}", issue.message) for issue in error.issues)
-            continue
-        except (yaml.YAMLError, tomllib.TOMLDecodeError) as error:
-            issues.append(Issue(filename, f"cannot be read: {error}"))
-            continue
-        if mapping.name in names:
-            issues.append(
-                Issue(f"{filename}:name", f"{mapping.name!r} is also defined in {names[mapping.name]}")
-            )
-            continue
-        names[mapping.name] = filename
-        specs.append(mapping.spec())
-    if issues:
-        raise ValidationFailed(f"{len(issues)} problems in {len(files)} mapping files", issues=issues)
-    return specs
-
-
-def register_mappings(specs: list[ParserSpec], *, override: bool = True) -> None:
-    """Register user mappings; one named like a registered parser replaces it when `override`."""
-    builtin.register_builtins()
-    for spec in specs:
-        if spec.name in PARSERS and PARSERS.get(spec.name) is not spec:
-            if not override:
-                raise Conflict(f"parser {spec.name!r} is already registered; a mapping may not replace it")
-            PARSER_OVERRIDES.put(spec)
-        else:
-            PARSERS.register(spec)
-
-
-def unregister_override(name: str) -> None:
-    """Drop a mapping that replaced a registered parser (the registered one applies again)."""
-    PARSER_OVERRIDES.remove(name)

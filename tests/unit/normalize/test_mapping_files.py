@@ -10,7 +10,8 @@ import pytest
 
 from socflow.errors import Conflict, ValidationFailed
 from socflow.ingest.mapping_files import load_mappings
-from socflow.normalize.mapping import from_dict, register_mappings, unregister_override
+from socflow.normalize.mapping import from_dict
+from socflow.normalize.mapping_sets import register_mappings, unregister_override
 from socflow.normalize.pipeline import document_failed, normalize_text
 from socflow.normalize.registry import ParseContext, ParserSpec
 from socflow.plugins import Registry
