@@ -21,7 +21,8 @@ from socflow.normalize.ecs import (
 )
 from socflow.normalize.ipproto import put_transport
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
-from socflow.normalize.syslog_header import merge_header, split_syslog
+from socflow.normalize.syslog_header import split_syslog
+from socflow.normalize.syslog_merge import merge_header
 
 _HEADER: Final = re.compile(
     r"%(?P<product>ASA|FTD|FWSM|PIX)-(?:[A-Za-z]+-)?(?P<level>[0-7])-(?P<msgid>\d{6}):?\s*(?P<message>.*)",

@@ -20,7 +20,8 @@ from socflow.normalize.registry import (
     ParseFunction,
     ParserSpec,
 )
-from socflow.normalize.syslog_header import SyslogHeader, merge_header, split_syslog
+from socflow.normalize.syslog_header import SyslogHeader, split_syslog
+from socflow.normalize.syslog_merge import merge_header
 from socflow.normalize.user_agents import put_user_agent
 
 ECS_VERSION: Final = "8.11.0"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from socflow.normalize.ecs import ECSDocument, put
 from socflow.normalize.registry import ParseContext, ParserSpec
-from socflow.normalize.syslog_header import merge_header, split_syslog
+from socflow.normalize.syslog_header import split_syslog
+from socflow.normalize.syslog_merge import merge_header
 
 
 def parse_syslog(text: str, context: ParseContext) -> ECSDocument:

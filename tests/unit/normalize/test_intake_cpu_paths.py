@@ -13,7 +13,8 @@ from socflow.model.records import RawRecord, Transport
 from socflow.normalize import canonical
 from socflow.normalize.ecs import ECSDocument
 from socflow.normalize.kv import _PAIR, split_pairs
-from socflow.normalize.syslog_header import SyslogFlavor, SyslogHeader, merge_header
+from socflow.normalize.syslog_header import SyslogFlavor, SyslogHeader
+from socflow.normalize.syslog_merge import merge_header
 
 ZONES: list[tzinfo] = [
     UTC,

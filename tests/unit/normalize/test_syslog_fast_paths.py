@@ -18,10 +18,10 @@ from socflow.normalize.syslog_header import (
     _common_3164,
     _general_3164,
     _parse_5424,
-    _put_host,
     _timestamp_5424,
     split_syslog,
 )
+from socflow.normalize.syslog_merge import _put_host
 
 RECEIVED = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 BERLIN = canonical.zone("Europe/Berlin")
