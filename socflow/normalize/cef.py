@@ -10,6 +10,7 @@ from typing import Final
 from socflow.model.severity import Severity
 from socflow.normalize import canonical
 from socflow.normalize.cef_extensions import EXTENSION_TO_ECS, FULL_NAMES, label_key
+from socflow.normalize.community_id import put_community_id
 from socflow.normalize.ecs import ECSDocument, get, put
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
 
@@ -185,6 +186,7 @@ def cef_document(record: CefRecord, context: ParseContext) -> ECSDocument:
         put(doc, "message", record.name)
     if get(doc, "event.action") is None:
         put(doc, "event.action", record.name)
+    put_community_id(doc)  # CEF has no ICMP type key: an ICMP flow gets none
     labels = _custom_labels(record.extensions)
     if labels:
         doc["labels"] = labels

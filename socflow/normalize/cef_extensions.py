@@ -17,6 +17,7 @@ from socflow.normalize.ecs import (
     put_port,
     put_user,
 )
+from socflow.normalize.ipproto import put_transport
 from socflow.normalize.registry import ParseContext
 
 ExtensionSetter = Callable[[ECSDocument, str, ParseContext], None]
@@ -40,7 +41,6 @@ FULL_NAMES: Final = {
     "sourceGeoLongitude": "slong", "destinationGeoLatitude": "dlat", "destinationGeoLongitude": "dlong",
 }  # fmt: skip
 _HASH_BY_LENGTH: Final = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
-_TRANSPORTS_BY_NUMBER: Final = {"1": "icmp", "6": "tcp", "17": "udp", "58": "ipv6-icmp"}
 # ArcSight's categoryOutcome values; an attempt is neither a success nor a failure yet.
 _CATEGORY_OUTCOMES: Final = {"/success": "success", "/failure": "failure", "/attempt": "unknown"}
 
@@ -132,7 +132,7 @@ def _unless_set(path: str, setter: ExtensionSetter) -> ExtensionSetter:
 
 
 def _transport(doc: ECSDocument, value: str, _context: ParseContext) -> None:
-    put(doc, "network.transport", _TRANSPORTS_BY_NUMBER.get(value, value.lower()))
+    put_transport(doc, value)  # a name or an IANA number; network.iana_number too
 
 
 def _direction(doc: ECSDocument, value: str, _context: ParseContext) -> None:

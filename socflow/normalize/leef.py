@@ -10,12 +10,13 @@ from typing import Final
 
 from socflow.normalize import canonical
 from socflow.normalize.cef import severity_level
+from socflow.normalize.community_id import put_community_id
 from socflow.normalize.ecs import ECSDocument, get, put, put_host, put_ip, put_mac, put_port, put_user
+from socflow.normalize.ipproto import put_transport
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
 
 _HEX_DELIMITER: Final = re.compile(r"^(?:0x|x|\\x)([0-9A-Fa-f]{1,4})$")
 _SPACED_KEY: Final = re.compile(r"(?:^|(?<=\s))([A-Za-z_][\w.\-]*)=")
-_TRANSPORTS_BY_NUMBER: Final = {"1": "icmp", "6": "tcp", "17": "udp", "58": "ipv6-icmp"}
 # Java SimpleDateFormat (what devTimeFormat is written in): a run of one letter is one field, its
 # length choosing the spelling; (letter, shortest run) -> strptime directive, longest run first.
 _JAVA_FIELDS: Final = {
@@ -127,7 +128,7 @@ Setter = Callable[[ECSDocument, str], None]
 
 
 def _transport(doc: ECSDocument, value: str) -> None:
-    put(doc, "network.transport", _TRANSPORTS_BY_NUMBER.get(value.strip(), value.strip().lower()))
+    put_transport(doc, value)  # a name or an IANA number; network.iana_number too
 
 
 def _integer(path: str) -> Setter:
@@ -249,6 +250,7 @@ def leef_document(record: LeefRecord, context: ParseContext) -> ECSDocument:
         doc["@timestamp"] = canonical.format_time(moment)
     if get(doc, "event.action") is None:
         put(doc, "event.action", category or record.event_id)
+    put_community_id(doc, _icmp_number(attributes.get("icmpType")), _icmp_number(attributes.get("icmpCode")))
     doc["leef"] = {
         "version": record.version,
         "event_id": record.event_id,
@@ -256,6 +258,11 @@ def leef_document(record: LeefRecord, context: ParseContext) -> ECSDocument:
         "attributes": record.attributes,
     }
     return doc
+
+
+def _icmp_number(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else None
 
 
 def looks_like_leef(text: str) -> bool:

@@ -102,7 +102,13 @@ def test_cef_parser_maps_extensions_to_ecs() -> None:
     assert doc["destination"]["ip"] == "192.0.2.7"
     assert doc["destination"]["user"] == {"name": "bob", "domain": "corp"}
     assert doc["destination"]["bytes"] == 34
-    assert doc["network"] == {"transport": "tcp", "protocol": "ssh", "direction": "inbound"}
+    assert doc["network"] == {
+        "transport": "tcp",
+        "iana_number": "6",
+        "protocol": "ssh",
+        "direction": "inbound",
+        "community_id": "1:wF1YQDbm0w3GI3/QXfJyZ6y18Lo=",  # as the reference implementation gives it
+    }
     assert doc["@timestamp"] == "2023-11-14T22:13:20Z"
     assert doc["file"]["hash"] == {"sha256": "a" * 64}
     assert doc["labels"] == {"Rule_Name": "R-17", "cn1": "5"}

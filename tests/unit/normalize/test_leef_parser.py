@@ -193,3 +193,27 @@ def test_leef_parser_event_user_does_not_inherit_the_identity_users_domain() -> 
     )
     assert with_domain is not None
     assert with_domain["user"] == {"name": "erin", "domain": "branch"}
+
+
+def test_leef_flows_get_their_community_id_icmp_from_its_type_and_code() -> None:
+    tcp = parse_leef(
+        "LEEF:2.0|Acme|FW|1|deny|^|src=198.51.100.5^dst=10.0.0.5^srcPort=51234^dstPort=443^proto=6",
+        CONTEXT,
+    )
+    ping = parse_leef(
+        "LEEF:2.0|Acme|FW|1|deny|^|src=198.51.100.5^dst=10.0.0.5^proto=ICMP^icmpType=8^icmpCode=0",
+        CONTEXT,
+    )
+    untyped = parse_leef("LEEF:2.0|Acme|FW|1|deny|^|src=198.51.100.5^dst=10.0.0.5^proto=1", CONTEXT)
+
+    assert tcp is not None
+    assert ping is not None
+    assert untyped is not None
+    # As the reference implementation (PyPI communityid) gives them for these flows.
+    assert tcp["network"] == {
+        "transport": "tcp",
+        "iana_number": "6",
+        "community_id": "1:r0htuAY2q7XkQk6ECI14Eo2Mwjw=",
+    }
+    assert ping["network"]["community_id"] == "1:JrlB7TwQ1dqapZcHp8IWY8x/FQ8="
+    assert "community_id" not in untyped["network"]  # ICMP without its type names no flow
