@@ -33,6 +33,17 @@ _SEED: Final = struct.pack("!H", 0)
 _PORTS: Final = struct.Struct("!HH")
 
 
+def icmp_number(value: str | None) -> int | None:
+    """An ICMP type or code as a log writes it: decimal ("8"), or hex as FortiOS does ("0x08")."""
+    text = (value or "").strip()
+    if text[:2].lower() != "0x":
+        return int(text) if text.isdigit() else None
+    try:
+        return int(text, 16)
+    except ValueError:
+        return None
+
+
 def _packed(address: str) -> bytes | None:
     """An address's bytes (inet_pton: a tenth of ipaddress's cost, which counts on firewall logs)."""
     try:

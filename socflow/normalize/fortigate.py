@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Final
 
 from socflow.normalize import canonical
-from socflow.normalize.community_id import put_community_id
+from socflow.normalize.community_id import icmp_number, put_community_id
 from socflow.normalize.ecs import (
     ECSDocument,
     add_related,
@@ -133,16 +133,6 @@ def _timestamp(pairs: dict[str, str], context: ParseContext) -> datetime | None:
     except ValueError:
         return None
     return canonical.to_utc(moment, zone)
-
-
-def _icmp_number(value: str | None) -> int | None:
-    """FortiOS writes an ICMP type or code in hex (`icmptype=0x08`); decimal is read too."""
-    if not value:
-        return None
-    try:
-        return int(value, 16) if value[:2].lower() == "0x" else int(value)
-    except ValueError:
-        return None
 
 
 def _put_traffic(doc: ECSDocument, pairs: dict[str, str]) -> None:
@@ -352,7 +342,7 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
     else:
         put(doc, "event.category", ["network"])
         _put_traffic(doc, pairs)
-        put_community_id(doc, _icmp_number(pairs.get("icmptype")), _icmp_number(pairs.get("icmpcode")))
+        put_community_id(doc, icmp_number(pairs.get("icmptype")), icmp_number(pairs.get("icmpcode")))
         put_user(doc, "source.user", pairs.get("user") or pairs.get("unauthuser"))
         put(doc, "rule.id", pairs.get("policyid"))
         put(doc, "fortinet.firewall.policyid", pairs.get("policyid"))

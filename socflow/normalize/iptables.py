@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from socflow.normalize.community_id import put_community_id
+from socflow.normalize.community_id import icmp_number, put_community_id
 from socflow.normalize.ecs import ECSDocument, put, put_ip, put_mac, put_port
 from socflow.normalize.ipproto import put_transport
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
@@ -143,8 +143,7 @@ def parse(text: str, context: ParseContext) -> ECSDocument | None:
     tcp_flags = [flag for flag in flags if flag in _TCP_FLAGS]
     if tcp_flags:
         put(doc, "iptables.tcp.flags", tcp_flags)
-    icmp_type = int(pairs["TYPE"]) if pairs.get("TYPE", "").isdigit() else None
-    icmp_code = int(pairs["CODE"]) if pairs.get("CODE", "").isdigit() else None
+    icmp_type, icmp_code = icmp_number(pairs.get("TYPE")), icmp_number(pairs.get("CODE"))
     put(doc, "iptables.icmp.type", icmp_type)
     put(doc, "iptables.icmp.code", icmp_code)
     put_community_id(doc, icmp_type, icmp_code)

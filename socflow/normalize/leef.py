@@ -10,7 +10,7 @@ from typing import Final
 
 from socflow.normalize import canonical
 from socflow.normalize.cef import severity_level
-from socflow.normalize.community_id import put_community_id
+from socflow.normalize.community_id import icmp_number, put_community_id
 from socflow.normalize.ecs import ECSDocument, get, put, put_host, put_ip, put_mac, put_port, put_user
 from socflow.normalize.ipproto import put_transport
 from socflow.normalize.registry import ParseContext, ParseError, ParserSpec
@@ -250,7 +250,7 @@ def leef_document(record: LeefRecord, context: ParseContext) -> ECSDocument:
         doc["@timestamp"] = canonical.format_time(moment)
     if get(doc, "event.action") is None:
         put(doc, "event.action", category or record.event_id)
-    put_community_id(doc, _icmp_number(attributes.get("icmpType")), _icmp_number(attributes.get("icmpCode")))
+    put_community_id(doc, icmp_number(attributes.get("icmpType")), icmp_number(attributes.get("icmpCode")))
     doc["leef"] = {
         "version": record.version,
         "event_id": record.event_id,
@@ -258,11 +258,6 @@ def leef_document(record: LeefRecord, context: ParseContext) -> ECSDocument:
         "attributes": record.attributes,
     }
     return doc
-
-
-def _icmp_number(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() else None
 
 
 def looks_like_leef(text: str) -> bool:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from socflow.normalize import cisco_asa, fortigate, iptables, panos
-from socflow.normalize.community_id import community_id, put_community_id
+from socflow.normalize.community_id import community_id, icmp_number, put_community_id
 from socflow.normalize.ecs import ECSDocument
 from socflow.normalize.registry import ParseContext
 from socflow.normalize.suricata import parse as parse_suricata
@@ -221,3 +221,8 @@ def test_a_zone_index_is_not_part_of_the_address() -> None:
 
     assert scoped is not None
     assert scoped == community_id(6, "fe80::1", "fe80::2", 40000, 22)
+
+
+def test_icmp_numbers_are_read_in_decimal_or_in_fortios_hex() -> None:
+    assert [icmp_number(text) for text in ("8", " 3 ", "0x08", "0X0b")] == [8, 3, 8, 11]
+    assert [icmp_number(text) for text in ("", None, "x", "0x", "0xzz", "-1")] == [None] * 6
